@@ -1,0 +1,53 @@
+# sessq: `make` builds build/sessq, `make check` runs every test, `make demo` shows it at work.
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla
+CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
+LDLIBS = -lcsv -lz -lm
+TEST_LDLIBS = -lcriterion
+
+BUILD ?= build
+SRC = $(wildcard src/*.c)
+OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJ = $(filter-out $(BUILD)/obj/main.o,$(OBJ))
+TESTSRC = $(wildcard tests/test_*.c)
+TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
+DEPS_OK = $(BUILD)/.deps-ok
+
+.PHONY: all check demo clean deps
+all: $(BUILD)/sessq
+
+# Installs the Debian packages the build needs, only when a header or library is missing.
+$(DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -Wno-missing-prototypes -MMD -MP -c -o $@ $<
+
+$(BUILD)/sessq: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(TESTOBJ) $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+# Criterion runs every test (unit, conformance, CLI) and prints its summary line last.
+check: $(BUILD)/sessq $(BUILD)/unit-tests
+	SESSQ=$(abspath $(BUILD)/sessq) $(BUILD)/unit-tests --jobs=2
+
+demo: $(BUILD)/sessq
+	$(BUILD)/sessq list testdata/demo
+
+deps:
+	sh scripts/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJ:.o=.d) $(TESTOBJ:.o=.d)

@@ -1,0 +1,45 @@
+/* input.h: opening inputs (files, stdin, directories, gzip) as a chunked stream of UTF-8. */
+#ifndef INPUT_H
+#define INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sessq.h"
+
+enum {
+    IN_OK = 0,
+    IN_ERR_OPEN,    /* cannot be opened or read (exit 66); sys_errno set */
+    IN_ERR_READ,    /* a read failed midway; sys_errno set */
+    IN_ERR_GZIP,    /* corrupt or truncated gzip data */
+    IN_ERR_ENCODING /* a UTF-16 stream with an odd trailing byte */
+};
+
+typedef struct in_source in_source;
+
+/* Opens `path`, or standard input for "-". Returns NULL with `err` filled (IN_ERR_OPEN). The
+ * source owns its buffers; close it with in_close(). */
+in_source *in_open(const char *path, sq_error *err);
+
+/* The next chunk of the decoded stream: gzip (by magic bytes) inflated, a UTF-8 byte-order mark
+ * dropped, UTF-16 (with a BOM, or told by its NUL bytes) transcoded to UTF-8. `*data` points
+ * into the source and stays valid until the next call. Returns 1 with *len > 0, 0 at the end,
+ * -1 with `err` filled (err->offset: byte offset in the file as stored). */
+int in_read(in_source *src, const char **data, size_t *len, sq_error *err);
+
+/* The name to show in messages: the path, or "<stdin>". Owned by the source. */
+const char *in_name(const in_source *src);
+/* Bytes read from the file as stored (compressed size for gzip), so far. */
+uint64_t in_bytes_read(const in_source *src);
+void in_close(in_source *src);
+
+/* The files named by INPUT arguments: a file or "-" as it is; a directory walked recursively for
+ * files ending in .json, .ndjson or .jsonl, each also with .gz, sorted by the bytes of their
+ * paths. Returns a NULL-terminated array the caller frees with in_free_list(), with *count set;
+ * NULL with `err` filled (IN_ERR_OPEN, message naming the failing path in err->message is
+ * static, so the path is given back in *bad_path, which the caller frees) on failure. */
+char **in_expand(const char *const *args, size_t nargs, size_t *count, sq_error *err,
+                 char **bad_path);
+void in_free_list(char **list);
+
+#endif

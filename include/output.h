@@ -1,0 +1,34 @@
+/* output.h: writes rows of typed values as table, csv, json, ndjson or md. */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "session.h"
+
+typedef enum { OUT_TABLE, OUT_CSV, OUT_JSON, OUT_NDJSON, OUT_MD } out_format;
+
+/* Parses a -f value ("table", "csv", "json", "ndjson", "md"); returns 0, or -1 if unknown. */
+int out_format_parse(const char *name, out_format *fmt);
+
+typedef struct {
+    size_t width;  /* table: terminal width to fit, 0 = never truncate */
+    bool csv_raw;  /* csv: no formula guard */
+} out_options;
+
+typedef struct out_writer out_writer;
+
+/* A writer of rows with `ncols` columns named `names` (the strings must outlive the writer) to
+ * `fp`, which stays the caller's. Returns NULL when out of memory. */
+out_writer *out_new(out_format fmt, FILE *fp, const char *const *names, size_t ncols,
+                    const out_options *opt);
+/* Writes (or, for table, keeps a copy of) one row of `ncols` values. Returns 0, or -1 on a
+ * write error or when out of memory (errno set). */
+int out_row(out_writer *w, const sq_value *vals);
+/* Writes what is still pending (table body, json closing bracket) and flushes. 0 or -1. */
+int out_finish(out_writer *w);
+void out_free(out_writer *w);
+
+#endif

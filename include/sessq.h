@@ -1,0 +1,38 @@
+/* sessq.h: what every module shares: version, exit statuses, limits, the error value. */
+#ifndef SESSQ_H
+#define SESSQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SESSQ_VERSION "0.1.0"
+
+/* Exit statuses (the contract's "Exit status"); only cmd_*.c and main.c turn errors into these. */
+typedef enum {
+    SQ_EXIT_OK = 0,
+    SQ_EXIT_FINDINGS = 1, /* check found problems, diff found differences */
+    SQ_EXIT_USAGE = 64,   /* bad option, pattern or expression (EX_USAGE) */
+    SQ_EXIT_DATA = 65,    /* invalid JSON, unknown shape (EX_DATAERR) */
+    SQ_EXIT_NOINPUT = 66, /* an input cannot be opened (EX_NOINPUT) */
+    SQ_EXIT_SOFTWARE = 70, /* out of memory, internal error (EX_SOFTWARE) */
+    SQ_EXIT_IOERR = 74    /* output could not be written (EX_IOERR) */
+} sq_exit;
+
+/* Limits, documented in --help and the README. */
+#define SQ_MAX_DEPTH 512               /* JSON nesting levels */
+#define SQ_MAX_STRING (64u << 20)      /* bytes in one JSON string or number, after decoding */
+#define SQ_CHUNK_SIZE (256u << 10)     /* bytes handed to the parser per read */
+
+/* An error as a value: what went wrong, and where in the decoded byte stream. The message is a
+ * static string; `offset` is a byte offset, `line` and `column` (1-based, column in characters)
+ * are filled by whoever knows the stream (0 when not known). */
+typedef struct {
+    int code;            /* module-specific, 0 = no error */
+    const char *message; /* static text; never freed */
+    uint64_t offset;
+    uint64_t line;
+    uint64_t column;
+    int sys_errno;       /* errno of a failed system call, else 0 */
+} sq_error;
+
+#endif
