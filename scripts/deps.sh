@@ -5,7 +5,7 @@ missing=""
 have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - >/dev/null 2>&1; }
 have_header csv.h || missing="$missing libcsv-dev"
 have_header zlib.h || missing="$missing zlib1g-dev"
-have_header pcre2.h || missing="$missing libpcre2-dev"
+CC="${CC:-cc} -DPCRE2_CODE_UNIT_WIDTH=8" have_header pcre2.h || missing="$missing libpcre2-dev"
 have_header criterion/criterion.h || missing="$missing libcriterion-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 [ -z "$missing" ] && exit 0
