@@ -11,7 +11,7 @@ BUILD ?= build
 SRC = $(wildcard src/*.c)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 LIBOBJ = $(filter-out $(BUILD)/obj/main.o,$(OBJ))
-TESTSRC = $(wildcard tests/test_*.c)
+TESTSRC = $(wildcard tests/*.c)
 TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 DEPS_OK = $(BUILD)/.deps-ok
 

@@ -1,0 +1,94 @@
+/* json.h: the streaming JSON tokenizer: strict RFC 8259, fed in chunks, pulled token by token.
+ *
+ * Use: json_feed() a chunk, then json_next() until it answers JSON_NEED_MORE; feed the next
+ * chunk; after the last one call json_finish() and drain json_next() until JSON_END or
+ * JSON_ERROR. Any chunking of the same bytes gives the same tokens. Nothing is allocated per
+ * token: a token's text points into the fed chunk or into the parser's own buffers. */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sessq.h"
+
+typedef enum {
+    JSON_NEED_MORE, /* every byte fed so far is consumed: feed more or finish */
+    JSON_END,       /* after json_finish(): the input was complete and valid */
+    JSON_ERROR,     /* json_error() says what and where; every later call answers the same */
+    JSON_OBJECT_BEGIN,
+    JSON_OBJECT_END,
+    JSON_ARRAY_BEGIN,
+    JSON_ARRAY_END,
+    JSON_KEY,
+    JSON_STRING,
+    JSON_NUMBER,
+    JSON_TRUE,
+    JSON_FALSE,
+    JSON_NULL
+} json_token;
+
+typedef struct {
+    /* KEY, STRING: the decoded UTF-8 text (may contain NUL); NUMBER: the number's text.
+     * Valid until the next json_next(), json_feed() or json_free(). */
+    const char *p;
+    size_t n;
+    uint64_t offset; /* byte offset of the token's first byte in the whole stream */
+    bool integer;    /* NUMBER: no fraction and no exponent */
+    bool repaired;   /* KEY, STRING: something was replaced by U+FFFD (see JSON_REPAIR_UTF8) */
+} json_value;
+
+enum {
+    /* Accept a sequence of JSON texts one after another (concatenated responses, NDJSON). */
+    JSON_MULTI = 1u << 0,
+    /* Replace invalid UTF-8 in strings by U+FFFD and mark the token `repaired`, instead of
+     * failing. A \u escape of an unpaired surrogate is always replaced and marked (the grammar
+     * allows it; UTF-8 cannot carry it). */
+    JSON_REPAIR_UTF8 = 1u << 1
+};
+
+enum {
+    JSON_OK = 0,
+    JSON_ERR_SYNTAX,   /* not JSON: the message says what was expected */
+    JSON_ERR_TRUNCATED, /* the input ends inside a value */
+    JSON_ERR_EMPTY,    /* no JSON text at all */
+    JSON_ERR_UTF8,     /* invalid UTF-8 inside a string */
+    JSON_ERR_DEPTH,    /* nesting deeper than SQ_MAX_DEPTH */
+    JSON_ERR_TOO_LONG, /* a string or number longer than SQ_MAX_STRING bytes */
+    JSON_ERR_NOMEM
+};
+
+typedef struct json_parser json_parser;
+
+/* A parser with the given flags (JSON_MULTI, JSON_REPAIR_UTF8), or NULL when out of memory. */
+json_parser *json_new(unsigned flags);
+/* Forgets all input, keeping the flags and the allocated buffers, to read another stream. */
+void json_reset(json_parser *p);
+void json_free(json_parser *p);
+
+/* Hands the next `len` bytes of the stream to the parser. `buf` must stay unchanged until
+ * json_next() answers JSON_NEED_MORE. Call only then (or first). */
+void json_feed(json_parser *p, const char *buf, size_t len);
+/* Says there is no more input after what was fed. */
+void json_finish(json_parser *p);
+/* The next token; fills *v for KEY, STRING and NUMBER (offset for every token). */
+json_token json_next(json_parser *p, json_value *v);
+
+/* Nesting depth after the last token: 0 between documents, 1 inside the outermost container. */
+size_t json_depth(const json_parser *p);
+
+/* The error after JSON_ERROR: code, static message, byte offset, line and column (1-based,
+ * the column in characters). Owned by the parser. */
+const sq_error *json_error(const json_parser *p);
+/* What was found at the error's position, for messages: "'.'", "U+00A0", "end of input".
+ * Owned by the parser. */
+const char *json_error_found(const json_parser *p);
+
+/* Line and column (1-based, column in characters) of byte `offset`. Offsets must be asked in
+ * increasing order, and only for bytes the parser has not yet let go of: those of the current
+ * chunk, or of the token it is reading across chunks (in practice: the offset of a token just
+ * returned, or of an error). */
+void json_locate(json_parser *p, uint64_t offset, uint64_t *line, uint64_t *column);
+
+#endif
