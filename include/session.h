@@ -114,9 +114,10 @@ typedef struct {
  * static storage or into r's own slices. */
 void ses_normalize(ses_raw *r, ses_source src);
 
-/* Parses an ISO 8601 timestamp "YYYY-MM-DDTHH:MM:SS[.f{1,7}](Z|±hh:mm|±hhmm)?" (no offset:
- * UTC; digits past the seventh are dropped) or .NET's "/Date(ms)/" and "/Date(ms±hhmm)/" into
- * ticks since 1970 UTC. Returns 0, or -1 when the text is not a valid timestamp. */
+/* Parses an ISO 8601 timestamp "YYYY-MM-DD(T|t| )HH:MM:SS[.f{1,7}](Z|z|±hh:mm|±hhmm)?" (no
+ * offset: UTC; digits past the seventh are dropped) or .NET's "/Date(ms)/" and
+ * "/Date(ms±hhmm)/" into ticks since 1970 UTC. Returns 0, or -1 (leaving *ticks alone) when the
+ * text is not a valid timestamp or its UTC instant is outside the years 0001-9999. */
 int ses_parse_time(const char *p, size_t n, int64_t *ticks);
 /* Parses a date "YYYY-MM-DD" (midnight UTC) or anything ses_parse_time() takes. */
 int ses_parse_date_or_time(const char *p, size_t n, int64_t *ticks);
@@ -124,7 +125,8 @@ int ses_parse_date_or_time(const char *p, size_t n, int64_t *ticks);
 int ses_parse_timespan(const char *p, size_t n, int64_t *ticks);
 
 #define SES_TIME_BUFSZ 32
-/* Writes "YYYY-MM-DDTHH:MM:SS.fffffffZ" (28 bytes) and a NUL into buf; returns the length. */
+/* Writes "YYYY-MM-DDTHH:MM:SS.fffffffZ" (28 bytes) and a NUL into buf; returns the length.
+ * Ticks outside the years 0001-9999 are written as the nearest end of that range. */
 size_t ses_format_time(int64_t ticks, char buf[SES_TIME_BUFSZ]);
 /* Writes ticks as seconds, exactly, without trailing zeros ("77.8237", "3600", "-0.5"); returns
  * the length. buf must hold SES_TIME_BUFSZ bytes. */

@@ -33,6 +33,8 @@ typedef struct {
     uint64_t line;
     uint64_t column;
     int sys_errno;       /* errno of a failed system call, else 0 */
+    const char *detail;  /* what was found there ("'.'"), or NULL; owned by the producer and
+                            valid until its next call */
 } sq_error;
 
 #endif

@@ -332,15 +332,14 @@ static long hex4(const uchar *s)
     return v;
 }
 
-/* Whether the n available bytes at s begin like "\\uXXXX" (all 6, or as many as there are). */
-static bool u_escape_prefix(const uchar *s, size_t n)
+/* How many of the n bytes at s (at most 6) match "\\uXXXX" before the first that does not. */
+static size_t u_escape_prefix(const uchar *s, size_t n)
 {
     static const char shape[] = "\\uxxxx";
-    for (size_t i = 0; i < n && i < 6; i++) {
-        if (shape[i] == 'x' ? hex_value(s[i]) < 0 : s[i] != (uchar)shape[i])
-            return false;
-    }
-    return true;
+    size_t i = 0;
+    while (i < n && i < 6 && (shape[i] == 'x' ? hex_value(s[i]) >= 0 : s[i] == (uchar)shape[i]))
+        i++;
+    return i;
 }
 
 static size_t put_utf8(uchar *o, uint32_t cp)
@@ -425,9 +424,10 @@ static lex_result lex_string_slow(lexer *lx, size_t i, json_value *v)
             if (e != 'u')
                 return lex_fail(lx, JSON_ERR_SYNTAX,
                                 "invalid escape in string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
-                                i);
-            if (!u_escape_prefix(s + i, n - i))
-                return lex_fail(lx, JSON_ERR_SYNTAX, "invalid \\u escape: expected 4 hex digits", i);
+                                i + 1);
+            size_t bad = u_escape_prefix(s + i, n - i);
+            if (bad < 6 && i + bad < n)
+                return lex_fail(lx, JSON_ERR_SYNTAX, "invalid \\u escape: expected 4 hex digits", i + bad);
             if (i + 6 > n)
                 return LEX_MORE;
             long u = hex4(s + i + 2);
@@ -435,7 +435,7 @@ static lex_result lex_string_slow(lexer *lx, size_t i, json_value *v)
             uint32_t cp = (uint32_t)u;
             if (u >= 0xD800 && u <= 0xDBFF) {
                 /* A high surrogate: whether a low one follows may be in the next chunk. */
-                if (i + 6 > n && u_escape_prefix(s + i, n - i))
+                if (i + 6 > n && i + u_escape_prefix(s + i, n - i) == n)
                     return LEX_MORE;
                 long lo = (i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') ? hex4(s + i + 2) : -1;
                 if (lo >= 0xDC00 && lo <= 0xDFFF) {

@@ -115,8 +115,8 @@ Test(json, syntax_errors_have_line_and_column)
     expect_error("{\"a\":1,}", 8, 0, JSON_ERR_SYNTAX, 1, 8);
     expect_error("[tru]", 5, 0, JSON_ERR_SYNTAX, 1, 2);
     expect_error("[\"a\tb\"]", 7, 0, JSON_ERR_SYNTAX, 1, 4);
-    expect_error("[\"\\x\"]", 6, 0, JSON_ERR_SYNTAX, 1, 3);
-    expect_error("[\"\\u12g4\"]", 10, 0, JSON_ERR_SYNTAX, 1, 3);
+    expect_error("[\"\\x\"]", 6, 0, JSON_ERR_SYNTAX, 1, 4);
+    expect_error("[\"\\u12g4\"]", 10, 0, JSON_ERR_SYNTAX, 1, 7);
 }
 
 Test(json, columns_count_characters_not_bytes)

@@ -1,0 +1,8 @@
+/* cmd.h: the subcommands. Each parses its own flags, wires the stages and returns an sq_exit;
+ * argv[0] is the subcommand's name. */
+#ifndef CMD_H
+#define CMD_H
+
+int cmd_list(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+/* shape.h: reads one input's JSON documents, recognizes each response shape (v5 array, v6
+ * envelopes, a session by id, Azure v1 envelopes, NDJSON of sessions) and hands every record,
+ * normalized, to the table. */
+#ifndef SHAPE_H
+#define SHAPE_H
+
+#include <stdint.h>
+
+#include "input.h"
+#include "sessq.h"
+#include "table.h"
+
+enum {
+    SHP_OK = 0,
+    SHP_ERR_INPUT,   /* the input could not be read: err as in_read() gave it */
+    SHP_ERR_JSON,    /* invalid JSON: err has line, column and detail */
+    SHP_ERR_SHAPE,   /* valid JSON of no known response shape */
+    SHP_ERR_NO_ID,   /* a session record without "id" */
+    SHP_ERR_NOMEM
+};
+
+typedef struct shp_reader shp_reader;
+
+/* A reader adding to `table` (which stays the caller's), or NULL when out of memory. */
+shp_reader *shp_new(tbl_table *table);
+void shp_free(shp_reader *r);
+
+/* Reads `src` to its end. On success every session of it is in the table; on failure none is
+ * (the table is as before) and `err` says what and where (err->code is an SHP_ERR_*;
+ * err->detail is owned by the reader, valid until its next call). */
+int shp_read(shp_reader *r, in_source *src, sq_error *err);
+
+typedef struct {
+    uint64_t documents; /* JSON documents read */
+    uint64_t records;   /* session records read, duplicates included */
+} shp_stats;
+
+/* What all successful shp_read() calls so far have read. */
+shp_stats shp_totals(const shp_reader *r);
+
+#endif

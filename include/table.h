@@ -1,0 +1,37 @@
+/* table.h: the session table: every session read, its text interned, deduplicated by
+ * (source, id). Everything it holds is freed at once by tbl_free(). */
+#ifndef TABLE_H
+#define TABLE_H
+
+#include <stddef.h>
+
+#include "session.h"
+
+typedef struct tbl_table tbl_table;
+
+/* An empty table, or NULL when out of memory. */
+tbl_table *tbl_new(void);
+void tbl_free(tbl_table *t);
+
+/* Adds a normalized session (source set, id not null), copying its text. When (source, id) is
+ * already in the table, the new values replace the old ones and the row keeps its place.
+ * Returns 0, or -1 when out of memory. */
+int tbl_add(tbl_table *t, const ses_session *s);
+
+/* Adds made after tbl_begin() are undone by tbl_rollback() (a damaged file that is skipped) or
+ * kept by tbl_commit(). */
+void tbl_begin(tbl_table *t);
+void tbl_commit(tbl_table *t);
+/* Returns 0, or -1 when out of memory (the table is then as it was at tbl_begin()). */
+int tbl_rollback(tbl_table *t);
+
+/* Number of rows (distinct sessions). */
+size_t tbl_count(const tbl_table *t);
+/* Sessions that replaced an earlier one with the same (source, id). */
+size_t tbl_duplicates(const tbl_table *t);
+
+/* The value of key `k` of row `row`. Text points into the table, or into `scratch` for derived
+ * keys; it stays valid until the table is freed or `scratch` is reused. */
+void tbl_get(const tbl_table *t, size_t row, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ]);
+
+#endif

@@ -1,0 +1,666 @@
+/* shape.c: a small state machine over the token stream. Each container gets a context from
+ * its parent's context and key; values of keys that no context wants are skipped without being
+ * looked at. A record's values are copied (they live only as long as a token) into a collector,
+ * and become a session when the record's object closes. */
+#include "shape.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "session.h"
+
+typedef enum {
+    C_NONE,      /* between documents */
+    C_DOC_ARRAY, /* a bare array of sessions (v5 and older) */
+    C_TOP,       /* the outermost object: an envelope, or a session by id */
+    C_RESULTS,   /* an envelope's "results" */
+    C_RECORD,    /* one session */
+    C_LINKS,     /* "_links" */
+    C_SELF,      /* "_links.self" */
+    C_JOB_INFO,  /* backupJobInfo, repositoryJobInfo, restoreJobInfo, fileLevelRestoreJobInfo */
+    C_IGNORE
+} context;
+
+typedef enum {
+    F_NONE,
+    F_ID, F_NAME, F_TYPE, F_STATE, F_RESULT, F_STATUS, F_ORGANIZATION, F_INITIATED_BY,
+    F_DETAILS, F_SCOPE, F_CLIENT_HOST, F_RETRIEVAL_ID, F_POLICY_ID, F_POLICY_NAME,
+    F_REPOSITORY_ID, F_REPOSITORY_NAME, F_REASON,
+    F_START, F_END, F_DURATION,
+    F_PROCESSED_OBJECTS, F_PROGRESS, F_USN, F_PROTECTED_INSTANCES,
+    F_HREF,
+    NFIELDS
+} field;
+
+/* Where a field goes in the normalized session: a text key, or a number key. */
+static const ses_key text_key_of[NFIELDS] = {
+    [F_ID] = K_ID, [F_NAME] = K_NAME, [F_TYPE] = K_TYPE, [F_STATE] = K_STATE,
+    [F_RESULT] = K_RESULT, [F_ORGANIZATION] = K_ORGANIZATION, [F_INITIATED_BY] = K_INITIATED_BY,
+    [F_DETAILS] = K_DETAILS, [F_SCOPE] = K_SCOPE, [F_CLIENT_HOST] = K_CLIENT_HOST,
+    [F_RETRIEVAL_ID] = K_RETRIEVAL_ID, [F_POLICY_ID] = K_POLICY_ID, [F_POLICY_NAME] = K_POLICY_NAME,
+    [F_REPOSITORY_ID] = K_REPOSITORY_ID, [F_REPOSITORY_NAME] = K_REPOSITORY_NAME, [F_REASON] = K_REASON,
+};
+static const ses_key int_key_of[NFIELDS] = {
+    [F_PROCESSED_OBJECTS] = K_PROCESSED_OBJECTS, [F_PROGRESS] = K_PROGRESS, [F_USN] = K_USN,
+    [F_PROTECTED_INSTANCES] = K_PROTECTED_INSTANCES,
+};
+
+/* Keys that tell a record's source when no href does (the contract's list). */
+typedef enum { H_NONE, H_AZURE, H_RETRIEVAL } hint;
+
+typedef struct {
+    const char *name;
+    field f;
+    context child; /* for an object value */
+    hint hint;
+} entry;
+
+#define E(n, f, c, h) {n, f, c, h}
+static const entry record_keys[] = {
+    E("id", F_ID, C_IGNORE, H_NONE),
+    E("name", F_NAME, C_IGNORE, H_NONE),
+    E("type", F_TYPE, C_IGNORE, H_NONE),
+    E("state", F_STATE, C_IGNORE, H_NONE),
+    E("result", F_RESULT, C_IGNORE, H_NONE),
+    E("status", F_STATUS, C_IGNORE, H_NONE),
+    E("organization", F_ORGANIZATION, C_IGNORE, H_NONE),
+    E("initiatedBy", F_INITIATED_BY, C_IGNORE, H_NONE),
+    E("details", F_DETAILS, C_IGNORE, H_NONE),
+    E("scopeName", F_SCOPE, C_IGNORE, H_NONE),
+    E("clientHost", F_CLIENT_HOST, C_IGNORE, H_NONE),
+    E("retrievalId", F_RETRIEVAL_ID, C_IGNORE, H_RETRIEVAL),
+    E("creationTime", F_START, C_IGNORE, H_NONE),
+    E("endTime", F_END, C_IGNORE, H_NONE),
+    E("executionStartTime", F_START, C_IGNORE, H_AZURE),
+    E("executionStopTime", F_END, C_IGNORE, H_AZURE),
+    E("executionDuration", F_DURATION, C_IGNORE, H_AZURE),
+    E("processedObjects", F_PROCESSED_OBJECTS, C_IGNORE, H_NONE),
+    E("progress", F_PROGRESS, C_IGNORE, H_NONE),
+    E("usn", F_USN, C_IGNORE, H_AZURE),
+    E("localizedType", F_NONE, C_IGNORE, H_AZURE),
+    E("_links", F_NONE, C_LINKS, H_NONE),
+    E("backupJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
+    E("repositoryJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
+    E("restoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
+    E("fileLevelRestoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
+    {NULL, F_NONE, C_IGNORE, H_NONE},
+};
+static const entry results_key = E("results", F_NONE, C_RESULTS, H_NONE);
+static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE), {NULL, F_NONE, C_IGNORE, H_NONE}};
+static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE), {NULL, F_NONE, C_IGNORE, H_NONE}};
+static const entry job_info_keys[] = {
+    E("policyId", F_POLICY_ID, C_IGNORE, H_NONE),
+    E("policyName", F_POLICY_NAME, C_IGNORE, H_NONE),
+    E("protectedInstancesCount", F_PROTECTED_INSTANCES, C_IGNORE, H_NONE),
+    E("repositoryId", F_REPOSITORY_ID, C_IGNORE, H_NONE),
+    E("repositoryName", F_REPOSITORY_NAME, C_IGNORE, H_NONE),
+    E("reason", F_REASON, C_IGNORE, H_NONE),
+    {NULL, F_NONE, C_IGNORE, H_NONE},
+};
+#undef E
+
+/* How a value was written in the JSON. */
+typedef enum { V_ABSENT, V_STRING, V_INTEGER, V_NUMBER, V_LITERAL } vkind;
+
+typedef struct {
+    uint32_t off, len; /* in the collector's buffer */
+    vkind kind;
+} slot;
+
+/* One record's values, copied out of the tokens. */
+typedef struct {
+    slot f[NFIELDS];
+    char *buf;
+    size_t len, cap;
+    hint hint;
+    bool has_fields; /* any session key seen (tells "no id" from "not a session") */
+    uint64_t offset, line, column;
+} collector;
+
+#define MAX_CONTEXTS 8
+
+struct shp_reader {
+    tbl_table *table;
+    json_parser *json;
+    shp_stats totals, file;
+
+    context stack[MAX_CONTEXTS];
+    size_t depth;
+    size_t ignoring; /* > 0: inside a skipped value, its nesting */
+    const entry *pending; /* the current key's entry, NULL when no context wants it */
+    collector top, rec;
+
+    bool envelope;          /* the document is an object with "results" */
+    bool envelope_links;    /* its "_links" has been read */
+    collector *deferred;    /* records waiting for the envelope's "_links" */
+    size_t ndeferred, deferred_cap;
+
+    sq_error *err;
+    char detail[40];
+};
+
+shp_reader *shp_new(tbl_table *table)
+{
+    shp_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->table = table;
+    r->json = json_new(JSON_MULTI);
+    if (!r->json) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void free_deferred(shp_reader *r)
+{
+    for (size_t i = 0; i < r->ndeferred; i++)
+        free(r->deferred[i].buf);
+    r->ndeferred = 0;
+}
+
+void shp_free(shp_reader *r)
+{
+    if (!r)
+        return;
+    free_deferred(r);
+    free(r->deferred);
+    free(r->top.buf);
+    free(r->rec.buf);
+    json_free(r->json);
+    free(r);
+}
+
+shp_stats shp_totals(const shp_reader *r) { return r->totals; }
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static int fail_at(shp_reader *r, int code, const char *message, uint64_t offset)
+{
+    r->err->code = code;
+    r->err->message = message;
+    r->err->offset = offset;
+    r->err->detail = NULL;
+    json_locate(r->json, offset, &r->err->line, &r->err->column);
+    return -1;
+}
+
+static int fail_nomem(shp_reader *r)
+{
+    r->err->code = SHP_ERR_NOMEM;
+    r->err->message = "out of memory";
+    r->err->line = r->err->column = 0;
+    r->err->detail = NULL;
+    return -1;
+}
+
+static const char *const NOT_A_SHAPE =
+    "not a known response shape: expected an array of sessions, an envelope with \"results\", "
+    "or one session object";
+
+/* ---- collecting values -------------------------------------------------------------------- */
+
+static void collector_start(collector *c, uint64_t offset, uint64_t line, uint64_t column)
+{
+    memset(c->f, 0, sizeof c->f);
+    c->len = 0;
+    c->hint = H_NONE;
+    c->has_fields = false;
+    c->offset = offset;
+    c->line = line;
+    c->column = column;
+}
+
+static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n)
+{
+    if (c->len + n > UINT32_MAX)
+        return false;
+    if (c->len + n > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        while (cap < c->len + n)
+            cap *= 2;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return false;
+        c->buf = b;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, p, n);
+    c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, kind};
+    c->len += n;
+    return true;
+}
+
+static sq_str text_of(const collector *c, field f)
+{
+    const slot *s = &c->f[f];
+    if (s->kind == V_ABSENT)
+        return (sq_str){NULL, 0};
+    return (sq_str){c->buf + s->off, s->len};
+}
+
+static sq_str string_of(const collector *c, field f)
+{
+    return c->f[f].kind == V_STRING ? text_of(c, f) : (sq_str){NULL, 0};
+}
+
+/* A JSON integer, or a string of digits (some servers quote numbers), that fits in int64. */
+static int64_t integer_of(const collector *c, field f)
+{
+    const slot *s = &c->f[f];
+    if (s->kind != V_INTEGER && s->kind != V_STRING)
+        return SES_NULL;
+    const char *p = c->buf + s->off;
+    size_t n = s->len, i = 0;
+    bool negative = n && p[0] == '-' && s->kind == V_INTEGER;
+    i += negative;
+    if (i == n)
+        return SES_NULL;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9' || v > (UINT64_C(9223372036854775807) - (uint64_t)(p[i] - '0')) / 10)
+            return SES_NULL;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    return negative ? -(int64_t)v : (int64_t)v;
+}
+
+/* executionDuration as a JSON number: whole milliseconds (a fraction is dropped). */
+static int64_t millis_of(const collector *c)
+{
+    const slot *s = &c->f[F_DURATION];
+    if (s->kind != V_INTEGER && s->kind != V_NUMBER)
+        return SES_NULL;
+    const char *p = c->buf + s->off;
+    size_t n = s->len, i = p[0] == '-';
+    int64_t ms = 0;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (ms > (INT64_MAX - 9) / 10)
+            return SES_NULL;
+        ms = ms * 10 + (p[i] - '0');
+    }
+    if (i < n && p[i] == '.')
+        for (i++; i < n && p[i] >= '0' && p[i] <= '9';)
+            i++;
+    if (i != n) /* an exponent: rare enough to refuse rather than round */
+        return SES_NULL;
+    return p[0] == '-' ? -ms : ms;
+}
+
+/* ---- sources ------------------------------------------------------------------------------ */
+
+static bool contains_nocase(const char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && (p[i + j] | 0x20) == needle[j])
+            j++;
+        if (j == k)
+            return true;
+    }
+    return false;
+}
+
+/* The source a link's path names ("/v6/RestoreSessions?offset=0" -> vb365-restore). */
+static ses_source href_source(sq_str href)
+{
+    if (!href.p)
+        return SES_SRC_NONE;
+    const char *p = href.p;
+    size_t n = href.n;
+    const char *scheme = memchr(p, ':', n);
+    if (scheme && (size_t)(scheme - p) + 3 <= n && scheme[1] == '/' && scheme[2] == '/') {
+        const char *host = scheme + 3;
+        const char *path = memchr(host, '/', n - (size_t)(host - p));
+        n = path ? n - (size_t)(path - p) : 0;
+        p = path ? path : p;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '?' || p[i] == '#')
+            n = i;
+    if (contains_nocase(p, n, "/dataretrievalsessions"))
+        return SES_SRC_VB365_RETRIEVAL;
+    if (contains_nocase(p, n, "/restoresessions"))
+        return SES_SRC_VB365_RESTORE;
+    if (contains_nocase(p, n, "/jobsessions"))
+        return SES_SRC_AZURE_JOB;
+    return SES_SRC_NONE;
+}
+
+static ses_source hint_source(hint h)
+{
+    return h == H_AZURE ? SES_SRC_AZURE_JOB : h == H_RETRIEVAL ? SES_SRC_VB365_RETRIEVAL : SES_SRC_VB365_RESTORE;
+}
+
+/* ---- records into the table --------------------------------------------------------------- */
+
+static int add_record(shp_reader *r, const collector *c, ses_source src)
+{
+    ses_raw raw;
+    memset(&raw, 0, sizeof raw);
+    for (int k = 0; k < SES_NNUM; k++)
+        raw.s.num[k] = SES_NULL;
+    /* K_SOURCE (0) in these maps means "not this kind of key". */
+    for (field f = F_ID; f < NFIELDS; f++) {
+        if (text_key_of[f])
+            raw.s.text[ses_text_slot(text_key_of[f])] = text_of(c, f);
+        if (int_key_of[f])
+            raw.s.num[ses_num_slot(int_key_of[f])] = integer_of(c, f);
+    }
+    raw.start_text = string_of(c, F_START);
+    raw.end_text = string_of(c, F_END);
+    raw.duration_text = string_of(c, F_DURATION);
+    raw.duration_ms = millis_of(c);
+    raw.server_status = text_of(c, F_STATUS);
+    ses_normalize(&raw, src);
+    if (tbl_add(r->table, &raw.s) < 0)
+        return fail_nomem(r);
+    r->file.records++;
+    return 0;
+}
+
+static bool has_id(const collector *c)
+{
+    vkind k = c->f[F_ID].kind;
+    return k == V_STRING || k == V_INTEGER || k == V_NUMBER;
+}
+
+static int defer_record(shp_reader *r, const collector *c)
+{
+    if (r->ndeferred == r->deferred_cap) {
+        size_t cap = r->deferred_cap ? r->deferred_cap * 2 : 16;
+        collector *d = realloc(r->deferred, cap * sizeof *d);
+        if (!d)
+            return fail_nomem(r);
+        r->deferred = d;
+        r->deferred_cap = cap;
+    }
+    collector *d = &r->deferred[r->ndeferred];
+    *d = *c;
+    d->buf = malloc(c->len ? c->len : 1);
+    if (!d->buf)
+        return fail_nomem(r);
+    memcpy(d->buf, c->buf, c->len);
+    d->cap = c->len;
+    r->ndeferred++;
+    return 0;
+}
+
+/* An error at the opening of the collector's object (its position was taken then). */
+static int fail_record(shp_reader *r, const collector *c, int code, const char *message)
+{
+    r->err->code = code;
+    r->err->message = message;
+    r->err->offset = c->offset;
+    r->err->line = c->line;
+    r->err->column = c->column;
+    r->err->detail = NULL;
+    return -1;
+}
+
+static int finish_record(shp_reader *r, const collector *c)
+{
+    if (!has_id(c))
+        return fail_record(r, c, SHP_ERR_NO_ID, "session without \"id\": every session record needs one");
+    ses_source src = href_source(text_of(c, F_HREF));
+    if (!src && r->envelope) {
+        if (!r->envelope_links)
+            return defer_record(r, c);
+        src = href_source(text_of(&r->top, F_HREF));
+    }
+    return add_record(r, c, src ? src : hint_source(c->hint));
+}
+
+static int finish_envelope(shp_reader *r)
+{
+    ses_source env = href_source(text_of(&r->top, F_HREF));
+    for (size_t i = 0; i < r->ndeferred; i++) {
+        const collector *c = &r->deferred[i];
+        if (add_record(r, c, env ? env : hint_source(c->hint)) < 0)
+            return -1;
+    }
+    free_deferred(r);
+    return 0;
+}
+
+static int finish_top(shp_reader *r)
+{
+    if (r->envelope)
+        return finish_envelope(r);
+    if (has_id(&r->top) || r->top.has_fields)
+        return finish_record(r, &r->top);
+    return fail_record(r, &r->top, SHP_ERR_SHAPE, NOT_A_SHAPE);
+}
+
+/* ---- the state machine -------------------------------------------------------------------- */
+
+static const entry *lookup(const entry *table, const char *key, size_t n)
+{
+    for (const entry *e = table; e->name; e++)
+        if (strlen(e->name) == n && !strncasecmp(e->name, key, n))
+            return e;
+    return NULL;
+}
+
+static const entry *key_entry(context c, const char *key, size_t n)
+{
+    switch (c) {
+    case C_TOP:
+        if (n == 7 && !strncasecmp(key, "results", 7))
+            return &results_key;
+        return lookup(record_keys, key, n);
+    case C_RECORD:
+        return lookup(record_keys, key, n);
+    case C_LINKS:
+        return lookup(links_keys, key, n);
+    case C_SELF:
+        return lookup(self_keys, key, n);
+    case C_JOB_INFO:
+        return lookup(job_info_keys, key, n);
+    default:
+        return NULL;
+    }
+}
+
+static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
+
+/* The collector values go to: the innermost record, else the top object. */
+static collector *target(shp_reader *r)
+{
+    for (size_t i = r->depth; i-- > 0;)
+        if (r->stack[i] == C_RECORD)
+            return &r->rec;
+    return &r->top;
+}
+
+static int on_key(shp_reader *r, const json_value *v)
+{
+    r->pending = key_entry(current(r), v->p, v->n);
+    if (r->pending) {
+        collector *c = target(r);
+        if (r->pending->hint > c->hint)
+            c->hint = r->pending->hint;
+        if (current(r) == C_RECORD || current(r) == C_TOP)
+            c->has_fields |= r->pending->f != F_NONE || r->pending->hint != H_NONE;
+    }
+    return 0;
+}
+
+static void start_collecting(shp_reader *r, collector *c, uint64_t offset)
+{
+    uint64_t line, column;
+    json_locate(r->json, offset, &line, &column);
+    collector_start(c, offset, line, column);
+}
+
+/* The context of a container opening in context `c` under the pending key. */
+static int on_open(shp_reader *r, json_token t, const json_value *v)
+{
+    bool object = t == JSON_OBJECT_BEGIN;
+    context c = current(r), child = C_IGNORE;
+    const entry *e = r->pending;
+    r->pending = NULL;
+    switch (c) {
+    case C_NONE:
+        r->file.documents++;
+        r->envelope = r->envelope_links = false;
+        child = object ? C_TOP : C_DOC_ARRAY;
+        if (object)
+            start_collecting(r, &r->top, v->offset);
+        break;
+    case C_DOC_ARRAY:
+    case C_RESULTS:
+        if (!object)
+            return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
+        child = C_RECORD;
+        start_collecting(r, &r->rec, v->offset);
+        break;
+    default:
+        if (!e)
+            break;
+        if (e == &results_key) {
+            if (object)
+                return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
+            r->envelope = true;
+            child = C_RESULTS;
+        } else if (object) {
+            child = e->child;
+        }
+        break;
+    }
+    if (child == C_IGNORE || r->depth == MAX_CONTEXTS) {
+        r->ignoring = 1;
+        return 0;
+    }
+    r->stack[r->depth++] = child;
+    return 0;
+}
+
+static int on_close(shp_reader *r)
+{
+    context c = r->stack[--r->depth];
+    if (c == C_RECORD)
+        return finish_record(r, &r->rec);
+    if (c == C_TOP)
+        return finish_top(r);
+    if (c == C_LINKS && current(r) == C_TOP)
+        r->envelope_links = true;
+    return 0;
+}
+
+static int on_scalar(shp_reader *r, json_token t, const json_value *v)
+{
+    context c = current(r);
+    const entry *e = r->pending;
+    r->pending = NULL;
+    if (c == C_NONE || c == C_DOC_ARRAY || c == C_RESULTS)
+        return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
+    if (!e || e->f == F_NONE || t == JSON_NULL)
+        return 0;
+    static const char *const literal[] = {[JSON_TRUE] = "true", [JSON_FALSE] = "false"};
+    vkind kind = t == JSON_STRING ? V_STRING : t == JSON_NUMBER ? (v->integer ? V_INTEGER : V_NUMBER) : V_LITERAL;
+    const char *p = kind == V_LITERAL ? literal[t] : v->p;
+    size_t n = kind == V_LITERAL ? strlen(p) : v->n;
+    if (!collector_put(target(r), e->f, kind, p, n))
+        return fail_nomem(r);
+    return 0;
+}
+
+static int on_token(shp_reader *r, json_token t, const json_value *v)
+{
+    if (r->ignoring) {
+        if (t == JSON_OBJECT_BEGIN || t == JSON_ARRAY_BEGIN)
+            r->ignoring++;
+        else if (t == JSON_OBJECT_END || t == JSON_ARRAY_END)
+            r->ignoring--;
+        return 0;
+    }
+    switch (t) {
+    case JSON_KEY:
+        return on_key(r, v);
+    case JSON_OBJECT_BEGIN:
+    case JSON_ARRAY_BEGIN:
+        return on_open(r, t, v);
+    case JSON_OBJECT_END:
+    case JSON_ARRAY_END:
+        return on_close(r);
+    default:
+        return on_scalar(r, t, v);
+    }
+}
+
+/* ---- reading an input --------------------------------------------------------------------- */
+
+static void start_input(shp_reader *r, sq_error *err)
+{
+    json_reset(r->json);
+    r->err = err;
+    r->depth = 0;
+    r->ignoring = 0;
+    r->pending = NULL;
+    r->envelope = r->envelope_links = false;
+    r->file = (shp_stats){0, 0};
+    free_deferred(r);
+    tbl_begin(r->table);
+}
+
+static int json_failed(shp_reader *r)
+{
+    const sq_error *e = json_error(r->json);
+    *r->err = *e;
+    r->err->code = e->code == JSON_ERR_NOMEM ? SHP_ERR_NOMEM : SHP_ERR_JSON;
+    snprintf(r->detail, sizeof r->detail, "%s", json_error_found(r->json));
+    r->err->detail = r->detail;
+    return -1;
+}
+
+static int read_all(shp_reader *r, in_source *src)
+{
+    for (;;) {
+        const char *data;
+        size_t len;
+        int rc = in_read(src, &data, &len, r->err);
+        if (rc < 0) {
+            r->err->detail = NULL;
+            r->err->line = r->err->column = 0;
+            r->err->code = SHP_ERR_INPUT;
+            return -1;
+        }
+        if (rc == 0)
+            json_finish(r->json);
+        else
+            json_feed(r->json, data, len);
+        json_value v;
+        json_token t;
+        while ((t = json_next(r->json, &v)) > JSON_ERROR)
+            if (on_token(r, t, &v) < 0)
+                return -1;
+        if (t == JSON_ERROR)
+            return json_failed(r);
+        if (t == JSON_END)
+            return 0;
+    }
+}
+
+int shp_read(shp_reader *r, in_source *src, sq_error *err)
+{
+    memset(err, 0, sizeof *err);
+    start_input(r, err);
+    if (read_all(r, src) < 0) {
+        int code = err->code;
+        if (tbl_rollback(r->table) < 0)
+            code = SHP_ERR_NOMEM;
+        err->code = code;
+        return -1;
+    }
+    tbl_commit(r->table);
+    r->totals.documents += r->file.documents;
+    r->totals.records += r->file.records;
+    return 0;
+}

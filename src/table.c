@@ -1,0 +1,333 @@
+/* table.c: rows of string ids and numbers; text lives once in a pool of large blocks, found
+ * again through an open-addressing hash; a second hash finds a row by (source, id). */
+#include "table.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_SIZE (1u << 20)
+#define ID 0 /* ses_text_slot(K_ID): text slots follow the key order, id first */
+
+typedef struct {
+    uint32_t text[SES_NTEXT]; /* string ids, 0 = null */
+    int64_t num[SES_NNUM];
+    uint8_t source;
+} row;
+
+typedef struct {
+    const char *p;
+    uint32_t n;
+    uint32_t hash;
+} pooled;
+
+typedef struct block {
+    struct block *next;
+    size_t used, size;
+    char data[];
+} block;
+
+typedef struct {
+    size_t index;
+    row old;
+} undo;
+
+struct tbl_table {
+    block *blocks;
+    pooled *strs; /* id - 1 -> text */
+    size_t nstrs, strs_cap;
+    uint32_t *str_slots; /* hash -> id, 0 = empty */
+    size_t str_mask;
+
+    row *rows;
+    size_t nrows, rows_cap;
+    uint32_t *row_slots; /* hash of (source, id) -> row index + 1, 0 = empty */
+    size_t row_mask;
+    size_t duplicates;
+
+    size_t mark; /* rows before tbl_begin() */
+    size_t mark_duplicates;
+    undo *undos;
+    size_t nundos, undos_cap;
+};
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint32_t hash_text(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001B3ULL;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    return (uint32_t)mix(h ^ w);
+}
+
+static bool grow_array(void **a, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 1024;
+    while (n < need)
+        n *= 2;
+    void *b = realloc(*a, n * size);
+    if (!b)
+        return false;
+    *a = b;
+    *cap = n;
+    return true;
+}
+
+tbl_table *tbl_new(void)
+{
+    tbl_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->str_mask = 4095;
+    t->row_mask = 4095;
+    t->str_slots = calloc(t->str_mask + 1, sizeof *t->str_slots);
+    t->row_slots = calloc(t->row_mask + 1, sizeof *t->row_slots);
+    if (!t->str_slots || !t->row_slots) {
+        tbl_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void tbl_free(tbl_table *t)
+{
+    if (!t)
+        return;
+    for (block *b = t->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(t->strs);
+    free(t->str_slots);
+    free(t->rows);
+    free(t->row_slots);
+    free(t->undos);
+    free(t);
+}
+
+/* ---- the string pool ---------------------------------------------------------------------- */
+
+static char *pool_copy(tbl_table *t, const char *p, size_t n)
+{
+    block *b = t->blocks;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+        block *nb = malloc(sizeof *nb + size);
+        if (!nb)
+            return NULL;
+        nb->used = 0;
+        nb->size = size;
+        /* A block made for one big string goes behind the current one, so the current one
+         * keeps filling. */
+        if (b && size != BLOCK_SIZE) {
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            t->blocks = nb;
+        }
+        b = nb;
+    }
+    char *dst = b->data + b->used;
+    memcpy(dst, p, n);
+    b->used += n;
+    return dst;
+}
+
+static bool rehash_strings(tbl_table *t)
+{
+    size_t mask = t->str_mask * 2 + 1;
+    uint32_t *slots = calloc(mask + 1, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t id = 1; id <= t->nstrs; id++) {
+        size_t i = t->strs[id - 1].hash & mask;
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = (uint32_t)id;
+    }
+    free(t->str_slots);
+    t->str_slots = slots;
+    t->str_mask = mask;
+    return true;
+}
+
+/* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX when out of memory. */
+static uint32_t intern(tbl_table *t, sq_str s)
+{
+    if (!s.p)
+        return 0;
+    uint32_t h = hash_text(s.p, s.n);
+    size_t i = h & t->str_mask;
+    for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
+        const pooled *e = &t->strs[id - 1];
+        if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
+            return id;
+    }
+    if (t->nstrs >= UINT32_MAX - 1 || !grow_array((void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs))
+        return UINT32_MAX;
+    /* An empty string needs no bytes, but a non-NULL pointer. */
+    const char *copy = s.n ? pool_copy(t, s.p, s.n) : "";
+    if (!copy)
+        return UINT32_MAX;
+    t->strs[t->nstrs++] = (pooled){copy, s.n, h};
+    uint32_t id = (uint32_t)t->nstrs;
+    t->str_slots[i] = id;
+    if (t->nstrs * 2 > t->str_mask && !rehash_strings(t))
+        return UINT32_MAX;
+    return id;
+}
+
+/* ---- rows and their index ----------------------------------------------------------------- */
+
+static uint32_t row_hash(uint8_t source, uint32_t id) { return (uint32_t)mix((uint64_t)source << 32 | id); }
+
+static bool rehash_rows(tbl_table *t, size_t mask)
+{
+    uint32_t *slots = calloc(mask + 1, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t r = 0; r < t->nrows; r++) {
+        size_t i = row_hash(t->rows[r].source, t->rows[r].text[ID]) & mask;
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = (uint32_t)(r + 1);
+    }
+    free(t->row_slots);
+    t->row_slots = slots;
+    t->row_mask = mask;
+    return true;
+}
+
+/* The slot of (source, id): holding its row, or the empty one where it would go. */
+static size_t find_row(const tbl_table *t, uint8_t source, uint32_t id)
+{
+    size_t i = row_hash(source, id) & t->row_mask;
+    for (uint32_t r; (r = t->row_slots[i]); i = (i + 1) & t->row_mask) {
+        const row *x = &t->rows[r - 1];
+        if (x->source == source && x->text[ID] == id)
+            break;
+    }
+    return i;
+}
+
+int tbl_add(tbl_table *t, const ses_session *s)
+{
+    row nr;
+    for (int k = 0; k < SES_NTEXT; k++) {
+        nr.text[k] = intern(t, s->text[k]);
+        if (nr.text[k] == UINT32_MAX)
+            return -1;
+    }
+    memcpy(nr.num, s->num, sizeof nr.num);
+    nr.source = (uint8_t)s->source;
+
+    size_t slot = find_row(t, nr.source, nr.text[ID]);
+    uint32_t existing = t->row_slots[slot];
+    if (existing) {
+        size_t index = existing - 1;
+        if (index < t->mark) {
+            if (!grow_array((void **)&t->undos, &t->undos_cap, t->nundos + 1, sizeof *t->undos))
+                return -1;
+            t->undos[t->nundos++] = (undo){index, t->rows[index]};
+        }
+        t->rows[index] = nr;
+        t->duplicates++;
+        return 0;
+    }
+    if (t->nrows >= UINT32_MAX - 1 || !grow_array((void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows))
+        return -1;
+    t->rows[t->nrows++] = nr;
+    t->row_slots[slot] = (uint32_t)t->nrows;
+    if (t->nrows * 2 > t->row_mask && !rehash_rows(t, t->row_mask * 2 + 1))
+        return -1;
+    return 0;
+}
+
+void tbl_begin(tbl_table *t)
+{
+    t->mark = t->nrows;
+    t->mark_duplicates = t->duplicates;
+    t->nundos = 0;
+}
+
+void tbl_commit(tbl_table *t)
+{
+    t->mark = t->nrows;
+    t->nundos = 0;
+}
+
+int tbl_rollback(tbl_table *t)
+{
+    while (t->nundos) {
+        const undo *u = &t->undos[--t->nundos];
+        t->rows[u->index] = u->old;
+    }
+    t->nrows = t->mark;
+    t->duplicates = t->mark_duplicates;
+    /* Rows past the mark are gone: their index entries go with a rebuild (a rare path). */
+    return rehash_rows(t, t->row_mask) ? 0 : -1;
+}
+
+size_t tbl_count(const tbl_table *t) { return t->nrows; }
+
+size_t tbl_duplicates(const tbl_table *t) { return t->duplicates; }
+
+void tbl_get(const tbl_table *t, size_t r, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ])
+{
+    const row *x = &t->rows[r];
+    memset(v, 0, sizeof *v);
+    if (k == K_SOURCE) {
+        const char *name = ses_source_name((ses_source)x->source);
+        if (name) {
+            v->kind = SQ_TEXT;
+            v->text = name;
+            v->len = (uint32_t)strlen(name);
+        }
+        return;
+    }
+    if (k == K_DAY || k == K_MONTH || k == K_HOUR) {
+        int64_t start = x->num[ses_num_slot(K_START)];
+        if (start == SES_NULL)
+            return;
+        ses_format_time(start, scratch);
+        v->kind = SQ_TEXT;
+        v->text = scratch;
+        v->len = k == K_DAY ? 10 : k == K_MONTH ? 7 : 13;
+        return;
+    }
+    int slot = ses_text_slot(k);
+    if (slot >= 0) {
+        uint32_t id = x->text[slot];
+        if (id) {
+            v->kind = SQ_TEXT;
+            v->text = t->strs[id - 1].p;
+            v->len = t->strs[id - 1].n;
+        }
+        return;
+    }
+    slot = ses_num_slot(k);
+    if (slot >= 0 && x->num[slot] != SES_NULL) {
+        v->kind = ses_key_kind(k);
+        v->i = x->num[slot];
+    }
+}
