@@ -15,7 +15,7 @@ TESTSRC = $(wildcard tests/*.c)
 TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check demo clean deps
+.PHONY: all check test asan ubsan demo clean deps
 all: $(BUILD)/sessq
 
 # Installs the Debian packages the build needs, only when a header or library is missing.
@@ -37,9 +37,22 @@ $(BUILD)/sessq: $(OBJ)
 $(BUILD)/unit-tests: $(TESTOBJ) $(LIBOBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
 
-# Criterion runs every test (unit, conformance, CLI) and prints its summary line last.
-check: $(BUILD)/sessq $(BUILD)/unit-tests
+# Criterion runs every test (unit, conformance, CLI); `check` runs them once as built and
+# once under AddressSanitizer and UndefinedBehaviorSanitizer, whose summary line comes last.
+test: $(BUILD)/sessq $(BUILD)/unit-tests
 	SESSQ=$(abspath $(BUILD)/sessq) $(BUILD)/unit-tests --jobs=2
+
+check: test
+	@$(MAKE) --no-print-directory asan
+
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SANITIZE)" \
+		LDFLAGS="$(SANITIZE)" test
+
+ubsan:
+	@$(MAKE) --no-print-directory BUILD=build/ubsan CFLAGS="-O2 -g -fsanitize=undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=undefined" test
 
 demo: $(BUILD)/sessq
 	$(BUILD)/sessq list testdata/demo

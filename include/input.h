@@ -12,7 +12,8 @@ enum {
     IN_ERR_OPEN,    /* cannot be opened or read (exit 66); sys_errno set */
     IN_ERR_READ,    /* a read failed midway; sys_errno set */
     IN_ERR_GZIP,    /* corrupt or truncated gzip data */
-    IN_ERR_ENCODING /* a UTF-16 stream with an odd trailing byte */
+    IN_ERR_ENCODING, /* a UTF-16 stream with an odd trailing byte */
+    IN_ERR_NOMEM     /* out of memory (sys_errno ENOMEM) */
 };
 
 typedef struct in_source in_source;
@@ -36,8 +37,8 @@ void in_close(in_source *src);
 /* The files named by INPUT arguments: a file or "-" as it is; a directory walked recursively for
  * files ending in .json, .ndjson or .jsonl, each also with .gz, sorted by the bytes of their
  * paths. Returns a NULL-terminated array the caller frees with in_free_list(), with *count set;
- * NULL with `err` filled (IN_ERR_OPEN, message naming the failing path in err->message is
- * static, so the path is given back in *bad_path, which the caller frees) on failure. */
+ * on failure NULL, *count untouched, `err` filled (IN_ERR_OPEN or IN_ERR_NOMEM) and the path
+ * that failed in *bad_path (malloc'ed, for the caller to free; NULL if even that copy failed). */
 char **in_expand(const char *const *args, size_t nargs, size_t *count, sq_error *err,
                  char **bad_path);
 void in_free_list(char **list);

@@ -48,7 +48,9 @@ static sq_exit report_read_error(const char *name, const sq_error *e)
         else
             fprintf(stderr, "sessq: %s: %s (at byte %llu of the file)\n", name, e->message,
                     (unsigned long long)e->offset);
-        return e->code == IN_ERR_OPEN ? SQ_EXIT_NOINPUT : SQ_EXIT_DATA;
+        return e->code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE
+             : e->code == IN_ERR_OPEN || e->code == IN_ERR_READ ? SQ_EXIT_NOINPUT
+                                                                : SQ_EXIT_DATA;
     }
 }
 
@@ -58,6 +60,10 @@ static sq_exit read_file(shp_reader *r, const char *path, cli_read_stats *stats)
     in_source *src = in_open(path, &err);
     if (!src) {
         stats->files_failed++;
+        if (err.code == IN_ERR_NOMEM) {
+            fprintf(stderr, "sessq: %s: out of memory\n", path);
+            return SQ_EXIT_SOFTWARE;
+        }
         if (err.sys_errno)
             fprintf(stderr, "sessq: %s: %s: %s\n", path, err.message, strerror(err.sys_errno));
         else
@@ -91,7 +97,7 @@ static char **expand(const char *arg, size_t *count, sq_exit *status)
         fprintf(stderr, "sessq: %s: %s%s%s\n", bad ? bad : arg, err.message, err.sys_errno ? ": " : "",
                 err.sys_errno ? strerror(err.sys_errno) : "");
         free(bad);
-        *status = err.code == IN_ERR_OPEN ? SQ_EXIT_NOINPUT : SQ_EXIT_SOFTWARE;
+        *status = err.code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_NOINPUT;
         return NULL;
     }
     if (*count == 0 && is_directory(arg)) {

@@ -83,7 +83,7 @@ static int open_path(in_source *src, const char *path, sq_error *err)
     if (fstat(src->fd, &st) != 0)
         return fail(err, IN_ERR_OPEN, "cannot open", errno, 0);
     if (S_ISDIR(st.st_mode))
-        return fail(err, IN_ERR_OPEN, "is a directory", EISDIR, 0);
+        return fail(err, IN_ERR_OPEN, "cannot open", EISDIR, 0);
     return 0;
 }
 
@@ -93,13 +93,13 @@ in_source *in_open(const char *path, sq_error *err)
     in_source *src = calloc(1, sizeof *src);
 
     if (!src) {
-        fail(err, IN_ERR_OPEN, "out of memory", ENOMEM, 0);
+        fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         return NULL;
     }
     src->name = strdup(is_stdin ? "<stdin>" : path);
     src->raw = malloc(SQ_CHUNK_SIZE);
     if (!src->name || !src->raw) {
-        fail(err, IN_ERR_OPEN, "out of memory", ENOMEM, 0);
+        fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         free_source(src);
         return NULL;
     }
@@ -150,7 +150,7 @@ static int start_gzip(in_source *src, size_t have, sq_error *err)
 {
     src->dec = malloc(SQ_CHUNK_SIZE);
     if (!src->dec)
-        return fail(err, IN_ERR_READ, "out of memory", ENOMEM, 0);
+        return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     src->z.zalloc = Z_NULL;
     src->z.zfree = Z_NULL;
     src->z.opaque = Z_NULL;
@@ -158,7 +158,7 @@ static int start_gzip(in_source *src, size_t have, sq_error *err)
     src->z.avail_in = (uInt)have;
     /* gzip only (16): a zlib stream is not a gzip member, even after a first member */
     if (inflateInit2(&src->z, 16 + MAX_WBITS) != Z_OK)
-        return fail(err, IN_ERR_READ, "out of memory", ENOMEM, 0);
+        return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     src->gzip = 1;
     src->dbuf = src->dec;
     return 0;
@@ -194,7 +194,7 @@ static int inflate_more(in_source *src, sq_error *err)
         if (rc == Z_STREAM_END)
             src->member_done = 1;
         else if (rc == Z_MEM_ERROR)
-            return fail(err, IN_ERR_READ, "out of memory", ENOMEM, 0);
+            return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         else if (rc != Z_OK && rc != Z_BUF_ERROR)
             return fail(err, IN_ERR_GZIP, "corrupt gzip data", 0,
                         src->bytes_read - z->avail_in);
@@ -270,7 +270,7 @@ static int start(in_source *src, sq_error *err)
     if (src->text != TEXT_UTF8) {
         src->out = malloc(SQ_CHUNK_SIZE);
         if (!src->out)
-            return fail(err, IN_ERR_READ, "out of memory", ENOMEM, 0);
+            return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     }
     src->started = 1;
     return 0;
@@ -514,7 +514,7 @@ typedef struct {
 
 static int walk_fail(walk *w, const char *message, int sys_errno, const char *path)
 {
-    fail(w->err, IN_ERR_OPEN, message, sys_errno, 0);
+    fail(w->err, sys_errno == ENOMEM ? IN_ERR_NOMEM : IN_ERR_OPEN, message, sys_errno, 0);
     *w->bad_path = strdup(path);
     return -1;
 }
@@ -605,7 +605,7 @@ char **in_expand(const char *const *args, size_t nargs, size_t *count, sq_error 
     files.cap = 16;
     files.v = malloc(files.cap * sizeof *files.v);
     if (!files.v) {
-        fail(err, IN_ERR_OPEN, "out of memory", ENOMEM, 0);
+        fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         return NULL;
     }
     files.v[0] = NULL;

@@ -144,6 +144,8 @@ char *jr_slurp(const char *path, size_t *n)
         }
     }
     fclose(f);
+    if (b)
+        b[len] = '\0'; /* len < cap: the buffer grows as soon as it is full */
     *n = len;
     return b;
 }

@@ -19,7 +19,7 @@ typedef struct {
 
 void jr_run(const char *data, size_t n, unsigned flags, unsigned chunking, jr_result *r);
 void jr_free(jr_result *r);
-/* Reads a whole file into a malloc'ed buffer; NULL on failure. */
+/* Reads a whole file into a malloc'ed, NUL-terminated buffer; NULL on failure. */
 char *jr_slurp(const char *path, size_t *n);
 
 #endif

@@ -627,7 +627,8 @@ Test(input, directory_is_not_a_file)
     sq_error err = {0};
     cr_assert_null(in_open(tmp, &err));
     cr_assert_eq(err.code, IN_ERR_OPEN);
-    cr_assert_str_eq(err.message, "is a directory");
+    cr_assert_str_eq(err.message, "cannot open");
+    cr_assert_eq(err.sys_errno, EISDIR);
 }
 
 Test(input, name_is_the_path)
