@@ -30,9 +30,9 @@ static sq_exit report_read_error(const char *name, const sq_error *e)
 {
     switch (e->code) {
     case SHP_ERR_JSON:
-        fprintf(stderr, "sessq: %s:%llu:%llu: invalid JSON: %s, found %s\n", name,
+        fprintf(stderr, "sessq: %s:%llu:%llu: invalid JSON: %s%s%s\n", name,
                 (unsigned long long)e->line, (unsigned long long)e->column, e->message,
-                e->detail ? e->detail : "?");
+                e->detail ? ", found " : "", e->detail ? e->detail : "");
         return SQ_EXIT_DATA;
     case SHP_ERR_SHAPE:
     case SHP_ERR_NO_ID:

@@ -212,10 +212,17 @@ static void describe_found(json_parser *p, const uchar *s, size_t avail)
             cp = cp << 6 | (s[i] & 0x3F);
         }
     }
-    if (len == 1 && c >= 0x80)
+    if (len == 1 && c >= 0x80) {
         snprintf(p->found, sizeof p->found, "byte 0x%02X", c);
-    else
-        snprintf(p->found, sizeof p->found, "U+%04X", (unsigned)(len == 1 ? c : cp));
+        return;
+    }
+    if (len == 1)
+        cp = c;
+    /* Characters that sneak into dumps copied from web pages and documents. */
+    const char *name = cp == 0xA0 ? " (no-break space)" : cp == 0xFEFF ? " (byte-order mark)"
+                     : cp == 0x2026 ? " (ellipsis)" : cp == 0x201C || cp == 0x201D ? " (curly quote)"
+                     : "";
+    snprintf(p->found, sizeof p->found, "U+%04X%s", (unsigned)cp, name);
 }
 
 static json_token fail(json_parser *p, int code, const char *message, uint64_t offset)

@@ -616,7 +616,9 @@ static int json_failed(shp_reader *r)
     *r->err = *e;
     r->err->code = e->code == JSON_ERR_NOMEM ? SHP_ERR_NOMEM : SHP_ERR_JSON;
     snprintf(r->detail, sizeof r->detail, "%s", json_error_found(r->json));
-    r->err->detail = r->detail;
+    /* "unexpected end of input ..., found end of input" would say the same twice. */
+    bool at_end = e->code == JSON_ERR_TRUNCATED || e->code == JSON_ERR_EMPTY;
+    r->err->detail = at_end ? NULL : r->detail;
     return -1;
 }
 

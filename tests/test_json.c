@@ -222,6 +222,6 @@ Test(json, error_describes_what_was_found)
     json_reset(p);
     json_feed(p, "\xc2\xa0[]", 4);
     cr_expect_eq(json_next(p, &v), JSON_ERROR);
-    cr_expect_str_eq(json_error_found(p), "U+00A0");
+    cr_expect_str_eq(json_error_found(p), "U+00A0 (no-break space)");
     json_free(p);
 }
