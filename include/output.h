@@ -31,4 +31,18 @@ int out_row(out_writer *w, const sq_value *vals);
 int out_finish(out_writer *w);
 void out_free(out_writer *w);
 
+/* Table only: a line written after the table (a footer); `text` must outlive the writer.
+ * Other formats ignore it. */
+void out_note(out_writer *w, const char *text);
+
+/* Where output goes: standard output for NULL or "-", else a temporary file beside `path`
+ * that out_file_close() renames to `path` once everything is written, so that an interrupted
+ * or failed run never leaves a half-written file. NULL (errno set) on failure. */
+typedef struct out_file out_file;
+out_file *out_file_open(const char *path);
+FILE *out_file_stream(const out_file *f);
+/* Finishes: when `ok`, flushes, syncs and renames into place; otherwise removes the temporary
+ * file. Returns 0, or -1 with errno set (then no file was put in place). */
+int out_file_close(out_file *f, bool ok);
+
 #endif

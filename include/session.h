@@ -19,7 +19,8 @@ typedef enum {
     SQ_INT,     /* integer `i` */
     SQ_TIME,    /* instant `i`: 100 ns ticks since 1970-01-01T00:00:00Z */
     SQ_SECONDS, /* duration `i`: 100 ns ticks, written as seconds */
-    SQ_REAL     /* a ratio or other real `r` */
+    SQ_REAL,    /* a real `r` */
+    SQ_RATIO    /* a share `r` from 0 to 1: a number in data formats, a percentage in a table */
 } sq_kind;
 
 typedef struct {
@@ -131,6 +132,11 @@ size_t ses_format_time(int64_t ticks, char buf[SES_TIME_BUFSZ]);
 /* Writes ticks as seconds, exactly, without trailing zeros ("77.8237", "3600", "-0.5"); returns
  * the length. buf must hold SES_TIME_BUFSZ bytes. */
 size_t ses_format_seconds(int64_t ticks, char buf[SES_TIME_BUFSZ]);
+
+/* The text of a non-null value as data formats write it (text as it is, "2022-01-28T19:52:36.
+ * 9177053Z", "77.8237", "12"): what --match and =~ match and what stats groups by. Sets *p and
+ * *n to the text, which is the value's own or written into buf. */
+void ses_value_text(const sq_value *v, char buf[SES_TIME_BUFSZ], const char **p, size_t *n);
 
 /* The canonical spelling of a status word recognized in any case ("success" -> "Success"), or
  * NULL when the word is not one of the contract's list. */

@@ -3,6 +3,7 @@
 #ifndef TABLE_H
 #define TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "session.h"
@@ -33,5 +34,12 @@ size_t tbl_duplicates(const tbl_table *t);
 /* The value of key `k` of row `row`. Text points into the table, or into `scratch` for derived
  * keys; it stays valid until the table is freed or `scratch` is reused. */
 void tbl_get(const tbl_table *t, size_t row, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ]);
+
+/* Sorts rows[0..n) (row indices of `t`) by keys[0..nkeys), each ascending or, where desc[i],
+ * descending: numbers and durations by value, instants in time order, text by bytes; a null
+ * after every value in either direction; ties keep their order (a stable sort). Returns 0, or
+ * -1 when out of memory (rows untouched). */
+int tbl_sort(const tbl_table *t, size_t *rows, size_t n, const ses_key *keys, const bool *desc,
+             size_t nkeys);
 
 #endif

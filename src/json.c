@@ -630,6 +630,9 @@ static json_token finish_scalar(json_parser *p, partial_kind kind, lexer *lx, js
 /* Keeps the unfinished token s[0..n) for the next chunk. */
 static json_token start_carry(json_parser *p, partial_kind kind, const uchar *s, size_t n, uint64_t off)
 {
+    /* The carry may still hold the last carried token, whose lines are not counted yet: count
+     * them before they are overwritten (the token's own position had to stay askable). */
+    advance_to(p, p->base);
     if (!grow(&p->carry, &p->carry_cap, n))
         return fail(p, JSON_ERR_NOMEM, "out of memory", off);
     memcpy(p->carry, s, n);
@@ -732,11 +735,7 @@ static json_token resume_carry(json_parser *p, json_value *v)
         if (r == LEX_ERR)
             return JSON_ERROR;
     }
-    json_token t = finish_scalar(p, kind, &lx, v);
-    /* Count the carried bytes now, while they are held, so positions stay right. */
-    if (t != JSON_ERROR)
-        advance_to(p, p->base);
-    return t;
+    return finish_scalar(p, kind, &lx, v);
 }
 
 static json_token unexpected_end(json_parser *p)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Large enough that stdio sees few calls, small enough to stay in L2 (PERF-NOTES). */
 #define OUT_BUFSZ ((size_t)1 << 16)
@@ -53,6 +54,7 @@ struct out_writer {
     struct buf text;  /* the cells' text */
     struct buf cells; /* struct cell, ncols per line */
     struct col *cols;
+    const char *note; /* table only: a line written after it */
 };
 
 /* Makes room for `extra` more bytes past b->len, growing in doubling steps. */
@@ -159,6 +161,7 @@ static bool is_null(const sq_value *v)
     case SQ_SECONDS:
         return v->i == SES_NULL;
     case SQ_REAL:
+    case SQ_RATIO:
         return !isfinite(v->r);
     default:
         return true;
@@ -191,7 +194,7 @@ static void put_scalar(out_writer *w, const sq_value *v)
     case SQ_SECONDS:
         n = ses_format_seconds(v->i, buf);
         break;
-    default: /* SQ_REAL, the one kind left */
+    default: /* SQ_REAL and SQ_RATIO, the kinds left */
         n = format_real(v->r, buf, sizeof buf);
         break;
     }
@@ -478,6 +481,8 @@ static int keep_cell(out_writer *w, const sq_value *v, size_t col)
         return keep_text(w, buf, table_time(v->i, buf), false);
     case SQ_SECONDS:
         return keep_text(w, buf, human_duration(v->i, buf, sizeof buf), true);
+    case SQ_RATIO:
+        return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%.1f%%", v->r * 100), true);
     default: /* SQ_REAL, the one kind left */
         return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%.1f", v->r), true);
     }
@@ -719,6 +724,11 @@ int out_finish(out_writer *w)
             put_str(w, w->nrows == 0 ? "[]\n" : "\n]\n");
         else if (w->fmt == OUT_TABLE && table_write(w) < 0)
             fail(w, errno);
+        if (w->fmt == OUT_TABLE && w->note) {
+            put_str(w, "\n");
+            put_str(w, w->note);
+            put_str(w, "\n");
+        }
     }
     flush_out(w);
     errno = 0;
@@ -736,4 +746,73 @@ void out_free(out_writer *w)
     free(w->cells.p);
     free(w->cols);
     free(w);
+}
+
+void out_note(out_writer *w, const char *text) { w->note = text; }
+
+struct out_file {
+    FILE *fp;
+    char *path; /* NULL: standard output */
+    char *temp;
+};
+
+out_file *out_file_open(const char *path)
+{
+    out_file *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return NULL;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        f->fp = stdout;
+        return f;
+    }
+    size_t n = strlen(path);
+    f->path = strdup(path);
+    f->temp = malloc(n + sizeof ".XXXXXX");
+    if (f->path == NULL || f->temp == NULL) {
+        out_file_close(f, false);
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Beside the target, so that rename() stays within one file system. */
+    memcpy(f->temp, path, n);
+    memcpy(f->temp + n, ".XXXXXX", sizeof ".XXXXXX");
+    int fd = mkstemp(f->temp);
+    if (fd < 0 || (f->fp = fdopen(fd, "w")) == NULL) {
+        int saved = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(f->temp);
+        }
+        free(f->temp);
+        f->temp = NULL;
+        out_file_close(f, false);
+        errno = saved;
+        return NULL;
+    }
+    return f;
+}
+
+FILE *out_file_stream(const out_file *f) { return f->fp; }
+
+int out_file_close(out_file *f, bool ok)
+{
+    int rc = 0, saved = 0;
+    if (f->path == NULL) {
+        if (f->fp != NULL && fflush(f->fp) == EOF)
+            rc = -1, saved = errno;
+    } else if (f->fp != NULL) {
+        if (ok && (fflush(f->fp) == EOF || fsync(fileno(f->fp)) < 0 || ferror(f->fp)))
+            rc = -1, saved = errno ? errno : EIO;
+        if (fclose(f->fp) == EOF && rc == 0)
+            rc = -1, saved = errno;
+        if (ok && rc == 0 && rename(f->temp, f->path) < 0)
+            rc = -1, saved = errno;
+        if (!ok || rc < 0)
+            unlink(f->temp);
+    }
+    free(f->path);
+    free(f->temp);
+    free(f);
+    errno = saved;
+    return rc;
 }

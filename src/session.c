@@ -1,6 +1,8 @@
 /* session.c: the normalized session's keys, and its timestamp, TimeSpan and status rules. */
 #include "session.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 #define TICKS_PER_MS 10000LL
@@ -584,5 +586,32 @@ void ses_normalize(ses_raw *r, ses_source src)
         sq_str details = s->text[keys[K_DETAILS].text_slot];
         s->num[keys[K_PROCESSED_OBJECTS].num_slot] =
             details.p != NULL ? ses_details_count(details.p, details.n) : SES_NULL;
+    }
+}
+
+void ses_value_text(const sq_value *v, char buf[SES_TIME_BUFSZ], const char **p, size_t *n)
+{
+    *p = buf;
+    switch (v->kind) {
+    case SQ_TEXT:
+        *p = v->text;
+        *n = v->len;
+        return;
+    case SQ_TIME:
+        *n = ses_format_time(v->i, buf);
+        return;
+    case SQ_SECONDS:
+        *n = ses_format_seconds(v->i, buf);
+        return;
+    case SQ_INT:
+        *n = (size_t)snprintf(buf, SES_TIME_BUFSZ, "%lld", (long long)v->i);
+        return;
+    case SQ_REAL:
+    case SQ_RATIO:
+        *n = (size_t)snprintf(buf, SES_TIME_BUFSZ, "%.17g", v->r);
+        return;
+    default:
+        *n = 0;
+        return;
     }
 }

@@ -50,7 +50,8 @@ static const ses_key int_key_of[NFIELDS] = {
 };
 
 /* Keys that tell a record's source when no href does (the contract's list). */
-typedef enum { H_NONE, H_AZURE, H_RETRIEVAL } hint;
+/* In the contract's order of precedence: an Azure key beats retrievalId, which beats none. */
+typedef enum { H_NONE, H_RETRIEVAL, H_AZURE } hint;
 
 typedef struct {
     const char *name;
@@ -392,6 +393,15 @@ static int defer_record(shp_reader *r, const collector *c)
     return 0;
 }
 
+/* The contract's rule: the record's link, else the envelope's, else the record's keys. */
+static ses_source record_source(const shp_reader *r, const collector *c)
+{
+    ses_source src = href_source(text_of(c, F_HREF));
+    if (!src && r->envelope)
+        src = href_source(text_of(&r->top, F_HREF));
+    return src ? src : hint_source(c->hint);
+}
+
 /* An error at the opening of the collector's object (its position was taken then). */
 static int fail_record(shp_reader *r, const collector *c, int code, const char *message)
 {
@@ -409,22 +419,18 @@ static int finish_record(shp_reader *r, const collector *c)
     if (!has_id(c))
         return fail_record(r, c, SHP_ERR_NO_ID, "session without \"id\": every session record needs one");
     ses_source src = href_source(text_of(c, F_HREF));
-    if (!src && r->envelope) {
-        if (!r->envelope_links)
-            return defer_record(r, c);
-        src = href_source(text_of(&r->top, F_HREF));
-    }
-    return add_record(r, c, src ? src : hint_source(c->hint));
+    /* Once one record waits for the envelope's "_links", the ones after it wait too, so that
+     * the table keeps the input order. */
+    if (r->envelope && !r->envelope_links && (!src || r->ndeferred))
+        return defer_record(r, c);
+    return add_record(r, c, record_source(r, c));
 }
 
 static int finish_envelope(shp_reader *r)
 {
-    ses_source env = href_source(text_of(&r->top, F_HREF));
-    for (size_t i = 0; i < r->ndeferred; i++) {
-        const collector *c = &r->deferred[i];
-        if (add_record(r, c, env ? env : hint_source(c->hint)) < 0)
+    for (size_t i = 0; i < r->ndeferred; i++)
+        if (add_record(r, &r->deferred[i], record_source(r, &r->deferred[i])) < 0)
             return -1;
-    }
     free_deferred(r);
     return 0;
 }

@@ -331,3 +331,81 @@ void tbl_get(const tbl_table *t, size_t r, ses_key k, sq_value *v, char scratch[
         v->i = x->num[slot];
     }
 }
+
+/* ---- sorting ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const tbl_table *t;
+    const ses_key *keys;
+    const bool *desc;
+    size_t nkeys;
+} order;
+
+static int compare_values(const sq_value *a, const sq_value *b)
+{
+    if (a->kind == SQ_NULL || b->kind == SQ_NULL)
+        return (a->kind == SQ_NULL) - (b->kind == SQ_NULL);
+    if (a->kind == SQ_TEXT) {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->text, b->text, n) : 0;
+        return c ? c : (a->len > b->len) - (a->len < b->len);
+    }
+    if (a->kind == SQ_REAL || a->kind == SQ_RATIO)
+        return (a->r > b->r) - (a->r < b->r);
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+static int compare_rows(const order *o, size_t x, size_t y)
+{
+    char sx[SES_TIME_BUFSZ], sy[SES_TIME_BUFSZ];
+    for (size_t k = 0; k < o->nkeys; k++) {
+        sq_value a, b;
+        tbl_get(o->t, x, o->keys[k], &a, sx);
+        tbl_get(o->t, y, o->keys[k], &b, sy);
+        int c = compare_values(&a, &b);
+        /* Nulls stay last when descending: only a comparison of two values turns round. */
+        if (c && o->desc[k] && a.kind != SQ_NULL && b.kind != SQ_NULL)
+            c = -c;
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+/* Merge sort, stable: merges runs of `width` from src into dst. */
+static void merge_pass(const order *o, const size_t *src, size_t *dst, size_t n, size_t width)
+{
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+        size_t mid = lo + width < n ? lo + width : n;
+        size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+        size_t i = lo, j = mid, k = lo;
+        while (i < mid && j < hi)
+            dst[k++] = compare_rows(o, src[j], src[i]) < 0 ? src[j++] : src[i++];
+        while (i < mid)
+            dst[k++] = src[i++];
+        while (j < hi)
+            dst[k++] = src[j++];
+    }
+}
+
+int tbl_sort(const tbl_table *t, size_t *rows, size_t n, const ses_key *keys, const bool *desc,
+             size_t nkeys)
+{
+    if (n < 2 || nkeys == 0)
+        return 0;
+    size_t *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    order o = {t, keys, desc, nkeys};
+    size_t *src = rows, *dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        merge_pass(&o, src, dst, n, width);
+        size_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != rows)
+        memcpy(rows, src, n * sizeof *rows);
+    free(tmp);
+    return 0;
+}

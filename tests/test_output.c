@@ -105,7 +105,7 @@ static void check_output(out_format fmt, const out_options *opt, const char *con
 
 /* ---- out_format_parse ---- */
 
-Test(format, parse_names)
+Test(output_format, parse_names)
 {
     out_format f;
     cr_assert_eq(out_format_parse("table", &f), 0);
@@ -120,7 +120,7 @@ Test(format, parse_names)
     cr_assert_eq(f, OUT_MD);
 }
 
-Test(format, parse_rejects_others)
+Test(output_format, parse_rejects_others)
 {
     out_format f = OUT_MD;
     cr_assert_eq(out_format_parse("JSON", &f), -1);
@@ -133,7 +133,7 @@ Test(format, parse_rejects_others)
 
 /* ---- ndjson, json ---- */
 
-Test(ndjson, escapes)
+Test(output_ndjson, escapes)
 {
     static const char *const names[] = {"a"};
     static const char raw[] = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f\0z";
@@ -142,7 +142,7 @@ Test(ndjson, escapes)
            "{\"a\":\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\\u0000z\"}\n");
 }
 
-Test(ndjson, every_control_byte)
+Test(output_ndjson, every_control_byte)
 {
     static const char *const names[] = {"c"};
     char raw[32];
@@ -156,14 +156,14 @@ Test(ndjson, every_control_byte)
            "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\"}\n");
 }
 
-Test(ndjson, utf8_as_is)
+Test(output_ndjson, utf8_as_is)
 {
     static const char *const names[] = {"city", "mood"};
     sq_value rows[] = {text("Zürich ✓"), text("\xf0\x9f\x98\x80 é")};
     EXPECT(OUT_NDJSON, NULL, names, rows, "{\"city\":\"Zürich ✓\",\"mood\":\"😀 é\"}\n");
 }
 
-Test(ndjson, kinds)
+Test(output_ndjson, kinds)
 {
     static const char *const names[] = {"n", "i", "t", "s", "r", "e"};
     sq_value rows[] = {null,           integer(-42),          instant(TICKS_2022),
@@ -176,7 +176,7 @@ Test(ndjson, kinds)
            "{\"n\":null,\"i\":null,\"t\":null,\"s\":null,\"r\":null,\"e\":\"x\"}\n");
 }
 
-Test(ndjson, reals)
+Test(output_ndjson, reals)
 {
     static const char *const names[] = {"r"};
     sq_value rows[] = {real(1.0 / 3),  real(0.1 + 0.2), real(1e21),     real(-0.0),
@@ -195,7 +195,7 @@ Test(ndjson, reals)
            "{\"r\":1.2345678901234568e+17}\n");
 }
 
-Test(ndjson, seconds_forms)
+Test(output_ndjson, seconds_forms)
 {
     static const char *const names[] = {"d"};
     sq_value rows[] = {seconds(0), seconds(SEC(3600)), seconds(-5000000), seconds(1)};
@@ -203,26 +203,26 @@ Test(ndjson, seconds_forms)
            "{\"d\":0}\n{\"d\":3600}\n{\"d\":-0.5}\n{\"d\":0.0000001}\n");
 }
 
-Test(ndjson, zero_rows)
+Test(output_ndjson, zero_rows)
 {
     static const char *const names[] = {"a", "b"};
     EXPECT_EMPTY(OUT_NDJSON, NULL, names, "");
 }
 
-Test(json, zero_rows)
+Test(output_json, zero_rows)
 {
     static const char *const names[] = {"a", "b"};
     EXPECT_EMPTY(OUT_JSON, NULL, names, "[]\n");
 }
 
-Test(json, one_row)
+Test(output_json, one_row)
 {
     static const char *const names[] = {"a", "b"};
     sq_value rows[] = {text("x"), integer(1)};
     EXPECT(OUT_JSON, NULL, names, rows, "[\n{\"a\":\"x\",\"b\":1}\n]\n");
 }
 
-Test(json, rows)
+Test(output_json, rows)
 {
     static const char *const names[] = {"id", "end"};
     sq_value rows[] = {text("a\"b"), instant(TICKS_2022), text("c"), null, text("d"), null};
@@ -232,7 +232,7 @@ Test(json, rows)
            "{\"id\":\"d\",\"end\":null}\n]\n");
 }
 
-Test(json, names_are_escaped)
+Test(output_json, names_are_escaped)
 {
     static const char *const names[] = {"a\"b"};
     sq_value rows[] = {integer(1)};
@@ -241,7 +241,7 @@ Test(json, names_are_escaped)
 
 /* ---- csv ---- */
 
-Test(csv, kinds_and_header)
+Test(output_csv, kinds_and_header)
 {
     static const char *const names[] = {"id", "name", "n", "t", "s", "r"};
     sq_value rows[] = {text("1"), text("x"), integer(-5), instant(TICKS_2022),
@@ -253,14 +253,14 @@ Test(csv, kinds_and_header)
            ",,,,,\r\n");
 }
 
-Test(csv, null_versus_empty)
+Test(output_csv, null_versus_empty)
 {
     static const char *const names[] = {"a", "b", "c", "d"};
     sq_value rows[] = {text("x"), null, text(""), text("y")};
     EXPECT(OUT_CSV, NULL, names, rows, "a,b,c,d\r\n\"x\",,\"\",\"y\"\r\n");
 }
 
-Test(csv, special_characters)
+Test(output_csv, special_characters)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e"};
     sq_value rows[] = {text("a,b"), text("say \"hi\""), text("line1\nline2\r\nline3"),
@@ -270,7 +270,7 @@ Test(csv, special_characters)
            "\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\r\nline3\",\"a\tb\",\"n\0l\"\r\n");
 }
 
-Test(csv, formula_guard)
+Test(output_csv, formula_guard)
 {
     static const char *const names[] = {"eq", "plus", "minus", "at", "tab", "cr", "q"};
     sq_value rows[] = {text("=1+1"), text("+1"), text("-1"), text("@SUM(A1)"), text("\tx"),
@@ -280,7 +280,7 @@ Test(csv, formula_guard)
            "\"'=1+1\",\"'+1\",\"'-1\",\"'@SUM(A1)\",\"'\tx\",\"'\rx\",\"'=HYPERLINK(\"\"h\"\")\"\r\n");
 }
 
-Test(csv, no_guard_elsewhere)
+Test(output_csv, no_guard_elsewhere)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
     sq_value rows[] = {text(" =x"), text("x=1"), text("'q"), text("\n="), integer(-1),
@@ -289,7 +289,7 @@ Test(csv, no_guard_elsewhere)
            "a,b,c,d,e,f\r\n\" =x\",\"x=1\",\"'q\",\"\n=\",-1,-2.5\r\n");
 }
 
-Test(csv, raw_has_no_guard)
+Test(output_csv, raw_has_no_guard)
 {
     static const char *const names[] = {"eq", "plus", "minus", "at", "tab", "cr"};
     sq_value rows[] = {text("=1+1"), text("+1"), text("-1"), text("@x"), text("\tx"),
@@ -299,13 +299,13 @@ Test(csv, raw_has_no_guard)
            "eq,plus,minus,at,tab,cr\r\n\"=1+1\",\"+1\",\"-1\",\"@x\",\"\tx\",\"\rx\"\r\n");
 }
 
-Test(csv, zero_rows)
+Test(output_csv, zero_rows)
 {
     static const char *const names[] = {"source", "id"};
     EXPECT_EMPTY(OUT_CSV, NULL, names, "source,id\r\n");
 }
 
-Test(csv, cell_larger_than_the_buffer)
+Test(output_csv, cell_larger_than_the_buffer)
 {
     static const char *const names[] = {"q"};
     size_t n = 200000;
@@ -352,7 +352,7 @@ static void on_record(int c, void *data)
     p->nrecords++;
 }
 
-Test(csv, round_trip_through_libcsv)
+Test(output_csv, round_trip_through_libcsv)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
     static const char nul[] = "x\0y";
@@ -407,7 +407,7 @@ Test(csv, round_trip_through_libcsv)
 
 /* ---- md ---- */
 
-Test(md, escapes)
+Test(output_md, escapes)
 {
     static const char *const names[] = {"a", "b"};
     sq_value rows[] = {text("x|y"), text("<script>alert('&')</script>"),
@@ -421,7 +421,7 @@ Test(md, escapes)
            "|   z\x7f | Zürich ✓ |\n");
 }
 
-Test(md, nulls_and_numbers)
+Test(output_md, nulls_and_numbers)
 {
     static const char *const names[] = {"n", "e", "i", "t", "s", "r"};
     sq_value rows[] = {null, text(""), integer(3), instant(TICKS_2022), seconds(778237000),
@@ -432,7 +432,7 @@ Test(md, nulls_and_numbers)
            "|  |  | 3 | 2022-02-22T15:51:15.1754625Z | 77.8237 | 0.25 |\n");
 }
 
-Test(md, zero_rows)
+Test(output_md, zero_rows)
 {
     static const char *const names[] = {"status", "count"};
     EXPECT_EMPTY(OUT_MD, NULL, names, "| status | count |\n| --- | --- |\n");
@@ -440,7 +440,7 @@ Test(md, zero_rows)
 
 /* ---- table ---- */
 
-Test(table, alignment_with_multibyte_text)
+Test(output_table, alignment_with_multibyte_text)
 {
     static const char *const names[] = {"name", "count", "ratio"};
     sq_value rows[] = {text("Zürich ✓"), integer(5), real(0.5),
@@ -451,7 +451,7 @@ Test(table, alignment_with_multibyte_text)
            "ab        12345   10.0\n");
 }
 
-Test(table, trailing_spaces_and_control_bytes)
+Test(output_table, trailing_spaces_and_control_bytes)
 {
     static const char *const names[] = {"n", "x"};
     sq_value rows[] = {integer(1), text("long text"), integer(22), text("y  "),
@@ -463,7 +463,7 @@ Test(table, trailing_spaces_and_control_bytes)
            " 3  a b c\n");
 }
 
-Test(table, null_time_and_real)
+Test(output_table, null_time_and_real)
 {
     static const char *const names[] = {"start", "id", "rate"};
     sq_value rows[] = {instant(TICKS_2022), null, real(0.96),
@@ -476,7 +476,7 @@ Test(table, null_time_and_real)
            "1970-01-01 00:00:00  c   -1.2\n");
 }
 
-Test(table, human_durations)
+Test(output_table, human_durations)
 {
     static const char *const names[] = {"d"};
     sq_value rows[] = {
@@ -517,7 +517,7 @@ Test(table, human_durations)
            "-1m 01s\n");
 }
 
-Test(table, truncates_to_width)
+Test(output_table, truncates_to_width)
 {
     static const char *const names[] = {"id", "details", "n"};
     sq_value rows[] = {text("1"), text("Zürich ✓ processed 12 items successfully"),
@@ -528,7 +528,7 @@ Test(table, truncates_to_width)
            "1   Zürich ✓ processed 12 …  7\n");
 }
 
-Test(table, no_truncation_without_width)
+Test(output_table, no_truncation_without_width)
 {
     static const char *const names[] = {"id", "details"};
     sq_value rows[] = {text("1"), text("Zürich ✓ processed 12 items successfully")};
@@ -537,7 +537,7 @@ Test(table, no_truncation_without_width)
            "1   Zürich ✓ processed 12 items successfully\n");
 }
 
-Test(table, cut_never_splits_a_character)
+Test(output_table, cut_never_splits_a_character)
 {
     static const char *const names[] = {"x", "y"};
     sq_value rows[] = {text("ééééééééééé"), text("😀😀😀😀😀😀😀😀😀😀")};
@@ -547,7 +547,7 @@ Test(table, cut_never_splits_a_character)
            "ééééééé…  😀😀😀😀😀😀😀…\n");
 }
 
-Test(table, never_below_eight_or_the_header)
+Test(output_table, never_below_eight_or_the_header)
 {
     static const char *const names[] = {"description", "x"};
     sq_value rows[] = {text("abcdefghijklmnopqrst"), text("abcdefghijklmnop")};
@@ -557,7 +557,7 @@ Test(table, never_below_eight_or_the_header)
            "abcdefghij…  abcdefg…\n");
 }
 
-Test(table, widest_columns_shrink_first)
+Test(output_table, widest_columns_shrink_first)
 {
     static const char *const names[] = {"a", "b"};
     sq_value rows[] = {text("aaaaaaaaaaaaaaaaaaaa"), text("bbbbbbbbbbbb")};
@@ -575,7 +575,7 @@ Test(table, widest_columns_shrink_first)
            "aaaaaaaaa…  bbbbbbbbbb…\n");
 }
 
-Test(table, numbers_never_shrink)
+Test(output_table, numbers_never_shrink)
 {
     static const char *const names[] = {"n", "t"};
     sq_value rows[] = {integer(1234567890123), text("some rather long text")};
@@ -585,7 +585,7 @@ Test(table, numbers_never_shrink)
            "1234567890123  some ra…\n");
 }
 
-Test(table, fits_already)
+Test(output_table, fits_already)
 {
     static const char *const names[] = {"a", "b"};
     sq_value rows[] = {text("exactly"), text("twenty")};
@@ -593,13 +593,13 @@ Test(table, fits_already)
     EXPECT(OUT_TABLE, &opt, names, rows, "a        b\nexactly  twenty\n");
 }
 
-Test(table, zero_rows)
+Test(output_table, zero_rows)
 {
     static const char *const names[] = {"id", "name", "count"};
     EXPECT_EMPTY(OUT_TABLE, NULL, names, "id  name  count\n");
 }
 
-Test(table, many_rows_and_a_huge_cell)
+Test(output_table, many_rows_and_a_huge_cell)
 {
     static const char *const names[] = {"i", "t"};
     size_t nrows = 5000, huge = 300000;
@@ -641,13 +641,13 @@ static void full_device(out_format fmt)
     fclose(fp);
 }
 
-Test(errors, dev_full_table) { full_device(OUT_TABLE); }
-Test(errors, dev_full_csv) { full_device(OUT_CSV); }
-Test(errors, dev_full_json) { full_device(OUT_JSON); }
-Test(errors, dev_full_ndjson) { full_device(OUT_NDJSON); }
-Test(errors, dev_full_md) { full_device(OUT_MD); }
+Test(output_errors, dev_full_table) { full_device(OUT_TABLE); }
+Test(output_errors, dev_full_csv) { full_device(OUT_CSV); }
+Test(output_errors, dev_full_json) { full_device(OUT_JSON); }
+Test(output_errors, dev_full_ndjson) { full_device(OUT_NDJSON); }
+Test(output_errors, dev_full_md) { full_device(OUT_MD); }
 
-Test(errors, dev_full_during_rows)
+Test(output_errors, dev_full_during_rows)
 {
     static const char *const names[] = {"a"};
     char text_buf[1000];
@@ -671,7 +671,7 @@ Test(errors, dev_full_during_rows)
     fclose(fp);
 }
 
-Test(errors, free_null)
+Test(output_errors, free_null)
 {
     out_free(NULL);
 }

@@ -1,0 +1,641 @@
+/* test_table.c: the session table: interning, deduplication by (source, id) in place, texts with
+ * NUL bytes and empty texts, derived keys, many rows, and tbl_begin/tbl_commit/tbl_rollback. */
+#include <criterion/criterion.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "table.h"
+
+#define SEC 10000000LL
+
+static tbl_table *T;
+
+static void setup(void)
+{
+    T = tbl_new();
+    cr_assert_not_null(T);
+}
+
+static void teardown(void)
+{
+    tbl_free(T);
+}
+
+TestSuite(table, .init = setup, .fini = teardown);
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void put_n(ses_session *s, ses_key k, const char *p, size_t n)
+{
+    int slot = ses_text_slot(k);
+    cr_assert_geq(slot, 0, "%s is not a text key", ses_key_name(k));
+    s->text[slot] = (sq_str){p, (uint32_t)n};
+}
+
+static void put(ses_session *s, ses_key k, const char *p)
+{
+    put_n(s, k, p, p ? strlen(p) : 0);
+}
+
+static void put_num(ses_session *s, ses_key k, int64_t v)
+{
+    int slot = ses_num_slot(k);
+    cr_assert_geq(slot, 0, "%s is not a number key", ses_key_name(k));
+    s->num[slot] = v;
+}
+
+/* A session with every key null but source and id. */
+static ses_session make(ses_source src, const char *id)
+{
+    ses_session s;
+    memset(&s, 0, sizeof s);
+    s.source = src;
+    for (int k = 0; k < SES_NNUM; k++)
+        s.num[k] = SES_NULL;
+    put(&s, K_ID, id);
+    return s;
+}
+
+static ses_session named(ses_source src, const char *id, const char *name)
+{
+    ses_session s = make(src, id);
+    put(&s, K_NAME, name);
+    return s;
+}
+
+static void add(const ses_session *s)
+{
+    cr_assert_eq(tbl_add(T, s), 0);
+}
+
+static sq_value get(size_t row, ses_key k)
+{
+    static char scratch[8][SES_TIME_BUFSZ];
+    static int next;
+    sq_value v;
+    tbl_get(T, row, k, &v, scratch[next++ % 8]);
+    return v;
+}
+
+static void check_text_n(size_t row, ses_key k, const char *want, size_t n)
+{
+    sq_value v = get(row, k);
+    cr_assert_eq(v.kind, SQ_TEXT, "row %zu %s: kind %d, expected text \"%s\"", row, ses_key_name(k),
+                 (int)v.kind, want);
+    cr_assert_not_null(v.text);
+    cr_assert(v.len == n && memcmp(v.text, want, n) == 0, "row %zu %s: \"%.*s\", expected \"%s\"", row,
+              ses_key_name(k), (int)v.len, v.text, want);
+}
+
+static void check_text(size_t row, ses_key k, const char *want)
+{
+    check_text_n(row, k, want, strlen(want));
+}
+
+static void check_null(size_t row, ses_key k)
+{
+    sq_value v = get(row, k);
+    cr_assert_eq(v.kind, SQ_NULL, "row %zu %s: kind %d, expected null", row, ses_key_name(k), (int)v.kind);
+}
+
+static void check_num(size_t row, ses_key k, sq_kind kind, int64_t want)
+{
+    sq_value v = get(row, k);
+    cr_assert_eq(v.kind, kind, "row %zu %s: kind %d, expected %d", row, ses_key_name(k), (int)v.kind, (int)kind);
+    cr_assert_eq(v.i, want, "row %zu %s: %lld, expected %lld", row, ses_key_name(k), (long long)v.i,
+                 (long long)want);
+}
+
+static int64_t utc(const char *s)
+{
+    int64_t t;
+    cr_assert_eq(ses_parse_time(s, strlen(s), &t), 0, "bad test timestamp %s", s);
+    return t;
+}
+
+/* ---- basics ------------------------------------------------------------------------------- */
+
+Test(table, empty)
+{
+    cr_assert_eq(tbl_count(T), 0);
+    cr_assert_eq(tbl_duplicates(T), 0);
+}
+
+Test(table, every_key_of_a_full_session)
+{
+    ses_session s = make(SES_SRC_VB365_RESTORE, "id-1");
+    static const ses_key texts[] = {K_NAME, K_TYPE, K_STATUS, K_STATE, K_RESULT, K_ORGANIZATION, K_INITIATED_BY,
+                                    K_DETAILS, K_SCOPE, K_CLIENT_HOST, K_RETRIEVAL_ID, K_POLICY_ID,
+                                    K_POLICY_NAME, K_REPOSITORY_ID, K_REPOSITORY_NAME, K_REASON};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        put(&s, texts[i], ses_key_name(texts[i]));
+    put_num(&s, K_START, utc("2022-02-22T15:51:15.1754625Z"));
+    put_num(&s, K_END, utc("2022-02-22T17:03:47.8919508Z"));
+    put_num(&s, K_DURATION, 43527164883LL);
+    put_num(&s, K_PROCESSED_OBJECTS, 0);
+    put_num(&s, K_PROGRESS, -1);
+    put_num(&s, K_USN, INT64_MAX);
+    put_num(&s, K_PROTECTED_INSTANCES, 7);
+    add(&s);
+    cr_assert_eq(tbl_count(T), 1);
+    check_text(0, K_SOURCE, "vb365-restore");
+    check_text(0, K_ID, "id-1");
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        check_text(0, texts[i], ses_key_name(texts[i]));
+    check_num(0, K_START, SQ_TIME, utc("2022-02-22T15:51:15.1754625Z"));
+    check_num(0, K_END, SQ_TIME, utc("2022-02-22T17:03:47.8919508Z"));
+    check_num(0, K_DURATION, SQ_SECONDS, 43527164883LL);
+    check_num(0, K_PROCESSED_OBJECTS, SQ_INT, 0);
+    check_num(0, K_PROGRESS, SQ_INT, -1);
+    check_num(0, K_USN, SQ_INT, INT64_MAX);
+    check_num(0, K_PROTECTED_INSTANCES, SQ_INT, 7);
+    check_text(0, K_DAY, "2022-02-22");
+    check_text(0, K_MONTH, "2022-02");
+    check_text(0, K_HOUR, "2022-02-22T15");
+}
+
+Test(table, null_keys)
+{
+    ses_session s = make(SES_SRC_AZURE_JOB, "n");
+    add(&s);
+    for (int k = K_NAME; k < SES_NALLKEYS; k++)
+        check_null(0, (ses_key)k);
+    check_text(0, K_SOURCE, "azure-job");
+    check_text(0, K_ID, "n");
+}
+
+Test(table, source_names)
+{
+    ses_session a = make(SES_SRC_AZURE_JOB, "1");
+    ses_session b = make(SES_SRC_VB365_RESTORE, "1");
+    ses_session c = make(SES_SRC_VB365_RETRIEVAL, "1");
+    add(&a);
+    add(&b);
+    add(&c);
+    /* the same id from three sources: three sessions */
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    check_text(0, K_SOURCE, "azure-job");
+    check_text(1, K_SOURCE, "vb365-restore");
+    check_text(2, K_SOURCE, "vb365-retrieval");
+    ses_session b2 = named(SES_SRC_VB365_RESTORE, "1", "again");
+    add(&b2);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_text(1, K_NAME, "again");
+    check_null(0, K_NAME);
+    check_null(2, K_NAME);
+}
+
+/* ---- text ----------------------------------------------------------------------------------- */
+
+Test(table, interning_gives_equal_pointers)
+{
+    char name1[] = "Exchange data retrieval";
+    char name2[] = "Exchange data retrieval";
+    ses_session a = named(SES_SRC_VB365_RETRIEVAL, "a", name1);
+    ses_session b = named(SES_SRC_VB365_RETRIEVAL, "b", name2);
+    put(&b, K_TYPE, "Exchange data retrieval");
+    put(&a, K_TYPE, "Retrieve");
+    add(&a);
+    add(&b);
+    sq_value na = get(0, K_NAME), nb = get(1, K_NAME), tb = get(1, K_TYPE), ta = get(0, K_TYPE);
+    cr_assert_eq(na.kind, SQ_TEXT);
+    cr_assert_eq(na.text, nb.text, "the same text twice is stored once");
+    cr_assert_eq(na.text, tb.text, "the same text in another key is stored once");
+    cr_assert_neq(na.text, ta.text);
+    /* the table holds copies */
+    cr_assert_neq(na.text, name1);
+    cr_assert_neq(na.text, name2);
+    memset(name1, 'x', sizeof name1 - 1);
+    memset(name2, 'y', sizeof name2 - 1);
+    check_text(0, K_NAME, "Exchange data retrieval");
+    check_text(1, K_NAME, "Exchange data retrieval");
+    /* an id interned as a name elsewhere */
+    ses_session c = named(SES_SRC_VB365_RETRIEVAL, "Retrieve", "a");
+    add(&c);
+    cr_assert_eq(get(2, K_ID).text, get(0, K_TYPE).text);
+    cr_assert_eq(get(2, K_NAME).text, get(0, K_ID).text);
+    cr_assert_eq(tbl_count(T), 3);
+}
+
+Test(table, texts_with_nul_bytes)
+{
+    ses_session a = make(SES_SRC_VB365_RESTORE, NULL);
+    put_n(&a, K_ID, "a\0b", 3);
+    put_n(&a, K_NAME, "x\0y\0", 4);
+    ses_session b = make(SES_SRC_VB365_RESTORE, NULL);
+    put_n(&b, K_ID, "a\0c", 3);
+    put_n(&b, K_NAME, "x\0z", 3);
+    ses_session c = make(SES_SRC_VB365_RESTORE, "a");
+    put_n(&c, K_NAME, "x", 1);
+    add(&a);
+    add(&b);
+    add(&c);
+    cr_assert_eq(tbl_count(T), 3, "ids differing after a NUL are different");
+    check_text_n(0, K_ID, "a\0b", 3);
+    check_text_n(0, K_NAME, "x\0y\0", 4);
+    check_text_n(1, K_ID, "a\0c", 3);
+    check_text_n(1, K_NAME, "x\0z", 3);
+    check_text(2, K_ID, "a");
+    check_text(2, K_NAME, "x");
+    cr_assert_neq(get(0, K_NAME).text, get(2, K_NAME).text);
+
+    ses_session a2 = make(SES_SRC_VB365_RESTORE, NULL);
+    put_n(&a2, K_ID, "a\0b", 3);
+    put_n(&a2, K_NAME, "\0", 1);
+    add(&a2);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_text_n(0, K_NAME, "\0", 1);
+}
+
+Test(table, empty_text_is_not_null)
+{
+    ses_session a = make(SES_SRC_VB365_RESTORE, "a");
+    put(&a, K_SCOPE, "");
+    put(&a, K_NAME, NULL);
+    ses_session e = make(SES_SRC_VB365_RESTORE, "");
+    put_n(&e, K_NAME, "", 0);
+    add(&a);
+    add(&e);
+    cr_assert_eq(tbl_count(T), 2);
+    check_text(0, K_SCOPE, "");
+    check_null(0, K_NAME);
+    check_text(1, K_ID, "");
+    check_text(1, K_NAME, "");
+    /* an empty id is an id like any other */
+    ses_session e2 = named(SES_SRC_VB365_RESTORE, "", "now named");
+    add(&e2);
+    cr_assert_eq(tbl_count(T), 2);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_text(1, K_NAME, "now named");
+    check_text(0, K_ID, "a");
+    /* an empty text from a pointer that is not at a NUL */
+    ses_session f = make(SES_SRC_VB365_RESTORE, "f");
+    put_n(&f, K_NAME, "not empty", 0);
+    add(&f);
+    check_text(2, K_NAME, "");
+}
+
+Test(table, long_texts_between_short_ones)
+{
+    size_t sizes[] = {5, 300000, 7, 1 << 20, 3, (1 << 20) + 1, 262144, 262145, 11, 900000, 2};
+    size_t n = sizeof sizes / sizeof sizes[0];
+    char **texts = calloc(n, sizeof *texts);
+    cr_assert_not_null(texts);
+    for (size_t i = 0; i < n; i++) {
+        texts[i] = malloc(sizes[i]);
+        cr_assert_not_null(texts[i]);
+        for (size_t j = 0; j < sizes[i]; j++)
+            texts[i][j] = (char)('A' + (i * 7 + j) % 53);
+        char id[16];
+        snprintf(id, sizeof id, "t%zu", i);
+        ses_session s = make(SES_SRC_AZURE_JOB, id);
+        put_n(&s, K_DETAILS, texts[i], sizes[i]);
+        add(&s);
+    }
+    cr_assert_eq(tbl_count(T), n);
+    for (size_t i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "t%zu", i);
+        check_text(i, K_ID, id);
+        check_text_n(i, K_DETAILS, texts[i], sizes[i]);
+        free(texts[i]);
+    }
+    free(texts);
+}
+
+/* ---- derived keys --------------------------------------------------------------------------- */
+
+Test(table, derived_keys_from_start)
+{
+    const char *starts[] = {"2022-01-28T19:52:36.9177053Z", "1969-12-31T23:59:59.9999999Z",
+                            "0001-01-01T00:00:00Z", "2024-02-29T00:00:00Z", "9999-12-31T23:59:59.9999999Z",
+                            "2022-01-28T21:03:52.2663895+01:00"};
+    const char *days[] = {"2022-01-28", "1969-12-31", "0001-01-01", "2024-02-29", "9999-12-31", "2022-01-28"};
+    const char *months[] = {"2022-01", "1969-12", "0001-01", "2024-02", "9999-12", "2022-01"};
+    const char *hours[] = {"2022-01-28T19", "1969-12-31T23", "0001-01-01T00", "2024-02-29T00", "9999-12-31T23",
+                           "2022-01-28T20"};
+    for (size_t i = 0; i < 6; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "%zu", i);
+        ses_session s = make(SES_SRC_VB365_RETRIEVAL, id);
+        put_num(&s, K_START, utc(starts[i]));
+        add(&s);
+    }
+    for (size_t i = 0; i < 6; i++) {
+        check_text(i, K_DAY, days[i]);
+        check_text(i, K_MONTH, months[i]);
+        check_text(i, K_HOUR, hours[i]);
+    }
+    /* one scratch buffer per value: two derived values at once do not overwrite each other */
+    char s1[SES_TIME_BUFSZ], s2[SES_TIME_BUFSZ];
+    sq_value d, h;
+    tbl_get(T, 1, K_DAY, &d, s1);
+    tbl_get(T, 3, K_HOUR, &h, s2);
+    cr_assert(d.len == 10 && !memcmp(d.text, "1969-12-31", 10));
+    cr_assert(h.len == 13 && !memcmp(h.text, "2024-02-29T00", 13));
+}
+
+Test(table, derived_keys_null_without_start)
+{
+    ses_session s = make(SES_SRC_VB365_RESTORE, "x");
+    put_num(&s, K_END, utc("2022-01-28T19:52:36Z"));
+    put_num(&s, K_DURATION, 5 * SEC);
+    add(&s);
+    check_null(0, K_START);
+    check_num(0, K_END, SQ_TIME, utc("2022-01-28T19:52:36Z"));
+    check_null(0, K_DAY);
+    check_null(0, K_MONTH);
+    check_null(0, K_HOUR);
+
+    /* a replacement that drops the start drops the derived keys too */
+    ses_session a = make(SES_SRC_VB365_RESTORE, "y");
+    put_num(&a, K_START, utc("2022-01-28T19:52:36Z"));
+    add(&a);
+    check_text(1, K_DAY, "2022-01-28");
+    ses_session b = make(SES_SRC_VB365_RESTORE, "y");
+    add(&b);
+    check_null(1, K_DAY);
+    check_null(1, K_HOUR);
+}
+
+/* ---- many rows ------------------------------------------------------------------------------ */
+
+#define MANY 200000
+
+Test(table, many_rows_dedupe_in_place)
+{
+    char id[32], name[32];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        snprintf(name, sizeof name, "name-%d", i);
+        ses_session s = named(SES_SRC_VB365_RESTORE, id, name);
+        put_num(&s, K_USN, i);
+        add(&s);
+    }
+    cr_assert_eq(tbl_count(T), MANY);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    for (int i = 0; i < MANY; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        snprintf(name, sizeof name, "name-%d", i);
+        check_text((size_t)i, K_ID, id);
+        check_text((size_t)i, K_NAME, name);
+        check_num((size_t)i, K_USN, SQ_INT, i);
+    }
+
+    /* every 10th again, with another name: replaced in place, order kept */
+    for (int i = 0; i < MANY; i += 10) {
+        snprintf(id, sizeof id, "id-%d", i);
+        snprintf(name, sizeof name, "renamed-%d", i);
+        ses_session s = named(SES_SRC_VB365_RESTORE, id, name);
+        add(&s);
+    }
+    cr_assert_eq(tbl_count(T), MANY);
+    cr_assert_eq(tbl_duplicates(T), MANY / 10);
+    for (int i = 0; i < MANY; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        snprintf(name, sizeof name, i % 10 ? "name-%d" : "renamed-%d", i);
+        check_text((size_t)i, K_ID, id);
+        check_text((size_t)i, K_NAME, name);
+        if (i % 10)
+            check_num((size_t)i, K_USN, SQ_INT, i);
+        else
+            check_null((size_t)i, K_USN);
+    }
+
+    /* the same ids from another source are other sessions, appended */
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        ses_session s = make(SES_SRC_VB365_RETRIEVAL, id);
+        add(&s);
+    }
+    cr_assert_eq(tbl_count(T), MANY + 1000);
+    cr_assert_eq(tbl_duplicates(T), MANY / 10);
+    check_text(MANY + 999, K_ID, "id-999");
+    check_text(MANY + 999, K_SOURCE, "vb365-retrieval");
+    check_text(999, K_SOURCE, "vb365-restore");
+}
+
+/* ---- transactions --------------------------------------------------------------------------- */
+
+static void add_named(ses_source src, const char *id, const char *name)
+{
+    ses_session s = named(src, id, name);
+    add(&s);
+}
+
+static void check_row(size_t row, const char *id, const char *name)
+{
+    check_text(row, K_ID, id);
+    if (name)
+        check_text(row, K_NAME, name);
+    else
+        check_null(row, K_NAME);
+}
+
+Test(table, rollback_undoes_new_rows_and_replacements)
+{
+    tbl_begin(T);
+    add_named(SES_SRC_VB365_RESTORE, "a", "a1");
+    add_named(SES_SRC_VB365_RESTORE, "b", "b1");
+    add_named(SES_SRC_VB365_RESTORE, "c", "c1");
+    add_named(SES_SRC_VB365_RESTORE, "b", "b1'");
+    tbl_commit(T);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+
+    tbl_begin(T);
+    add_named(SES_SRC_VB365_RESTORE, "d", "d1");
+    add_named(SES_SRC_VB365_RESTORE, "a", "a2");
+    add_named(SES_SRC_VB365_RESTORE, "a", "a3");
+    add_named(SES_SRC_VB365_RESTORE, "e", "e1");
+    add_named(SES_SRC_VB365_RESTORE, "b", NULL);
+    add_named(SES_SRC_VB365_RESTORE, "d", "d2");
+    add_named(SES_SRC_AZURE_JOB, "c", "other source");
+    cr_assert_eq(tbl_count(T), 6);
+    cr_assert_eq(tbl_duplicates(T), 5);
+    check_row(0, "a", "a3");
+    check_row(1, "b", NULL);
+    check_row(3, "d", "d2");
+    cr_assert_eq(tbl_rollback(T), 0);
+
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_row(0, "a", "a1");
+    check_row(1, "b", "b1'");
+    check_row(2, "c", "c1");
+    check_text(2, K_SOURCE, "vb365-restore");
+
+    /* the index forgot the dropped rows and still finds the old ones */
+    add_named(SES_SRC_VB365_RESTORE, "d", "d3");
+    cr_assert_eq(tbl_count(T), 4);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_row(3, "d", "d3");
+    add_named(SES_SRC_VB365_RESTORE, "b", "b3");
+    add_named(SES_SRC_VB365_RESTORE, "a", "a4");
+    add_named(SES_SRC_VB365_RESTORE, "c", "c4");
+    cr_assert_eq(tbl_count(T), 4);
+    cr_assert_eq(tbl_duplicates(T), 4);
+    check_row(0, "a", "a4");
+    check_row(1, "b", "b3");
+    check_row(2, "c", "c4");
+    add_named(SES_SRC_VB365_RESTORE, "e", "e2");
+    add_named(SES_SRC_AZURE_JOB, "c", "azure c");
+    cr_assert_eq(tbl_count(T), 6);
+    check_row(4, "e", "e2");
+    check_row(5, "c", "azure c");
+    check_text(5, K_SOURCE, "azure-job");
+    add_named(SES_SRC_VB365_RESTORE, "d", "d4");
+    cr_assert_eq(tbl_count(T), 6);
+    check_row(3, "d", "d4");
+}
+
+Test(table, commit_keeps_adds)
+{
+    tbl_begin(T);
+    add_named(SES_SRC_AZURE_JOB, "1", "one");
+    add_named(SES_SRC_AZURE_JOB, "2", "two");
+    tbl_commit(T);
+
+    tbl_begin(T);
+    add_named(SES_SRC_AZURE_JOB, "1", "uno");
+    add_named(SES_SRC_AZURE_JOB, "3", "three");
+    tbl_commit(T);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+
+    /* a rollback after them goes back to the last commit, not further */
+    tbl_begin(T);
+    add_named(SES_SRC_AZURE_JOB, "1", "eins");
+    add_named(SES_SRC_AZURE_JOB, "3", "drei");
+    add_named(SES_SRC_AZURE_JOB, "4", "vier");
+    cr_assert_eq(tbl_rollback(T), 0);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_row(0, "1", "uno");
+    check_row(1, "2", "two");
+    check_row(2, "3", "three");
+
+    /* an empty transaction changes nothing */
+    tbl_begin(T);
+    cr_assert_eq(tbl_rollback(T), 0);
+    tbl_begin(T);
+    tbl_commit(T);
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    check_row(0, "1", "uno");
+}
+
+Test(table, rollback_of_everything_from_empty)
+{
+    tbl_begin(T);
+    add_named(SES_SRC_VB365_RETRIEVAL, "x", "1");
+    add_named(SES_SRC_VB365_RETRIEVAL, "x", "2");
+    cr_assert_eq(tbl_count(T), 1);
+    cr_assert_eq(tbl_duplicates(T), 1);
+    cr_assert_eq(tbl_rollback(T), 0);
+    cr_assert_eq(tbl_count(T), 0);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    add_named(SES_SRC_VB365_RETRIEVAL, "x", "3");
+    cr_assert_eq(tbl_count(T), 1);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    check_row(0, "x", "3");
+}
+
+Test(table, rollback_after_index_growth)
+{
+    char id[32], name[32];
+    tbl_begin(T);
+    for (int i = 0; i < 10; i++) {
+        snprintf(id, sizeof id, "old-%d", i);
+        snprintf(name, sizeof name, "kept-%d", i);
+        add_named(SES_SRC_VB365_RESTORE, id, name);
+    }
+    tbl_commit(T);
+
+    tbl_begin(T);
+    for (int i = 0; i < 100000; i++) {
+        snprintf(id, sizeof id, "new-%d", i);
+        add_named(SES_SRC_VB365_RESTORE, id, "doomed");
+        if (i % 10000 == 0) {
+            snprintf(id, sizeof id, "old-%d", i / 10000);
+            snprintf(name, sizeof name, "lost-%d", i);
+            add_named(SES_SRC_VB365_RESTORE, id, name);
+        }
+    }
+    cr_assert_eq(tbl_count(T), 100010);
+    cr_assert_eq(tbl_duplicates(T), 10);
+    cr_assert_eq(tbl_rollback(T), 0);
+    cr_assert_eq(tbl_count(T), 10);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    for (int i = 0; i < 10; i++) {
+        snprintf(id, sizeof id, "old-%d", i);
+        snprintf(name, sizeof name, "kept-%d", i);
+        check_row((size_t)i, id, name);
+    }
+
+    /* the same new ids again: new rows, none taken for a duplicate of a dropped row */
+    for (int i = 0; i < 100000; i++) {
+        snprintf(id, sizeof id, "new-%d", i);
+        snprintf(name, sizeof name, "n-%d", i);
+        add_named(SES_SRC_VB365_RESTORE, id, name);
+    }
+    cr_assert_eq(tbl_count(T), 100010);
+    cr_assert_eq(tbl_duplicates(T), 0);
+    check_row(10, "new-0", "n-0");
+    check_row(100009, "new-99999", "n-99999");
+    for (int i = 0; i < 10; i++) {
+        snprintf(id, sizeof id, "old-%d", i);
+        add_named(SES_SRC_VB365_RESTORE, id, "final");
+    }
+    cr_assert_eq(tbl_count(T), 100010);
+    cr_assert_eq(tbl_duplicates(T), 10);
+    check_row(9, "old-9", "final");
+}
+
+Test(table, repeated_transactions)
+{
+    char id[32];
+    for (int round = 0; round < 50; round++) {
+        tbl_begin(T);
+        snprintf(id, sizeof id, "r-%d", round);
+        add_named(SES_SRC_AZURE_JOB, id, "committed");
+        add_named(SES_SRC_AZURE_JOB, "shared", id);
+        tbl_commit(T);
+        tbl_begin(T);
+        add_named(SES_SRC_AZURE_JOB, id, "rolled back");
+        add_named(SES_SRC_AZURE_JOB, "shared", "rolled back");
+        add_named(SES_SRC_AZURE_JOB, "ghost", "rolled back");
+        cr_assert_eq(tbl_rollback(T), 0);
+    }
+    /* rows: r-0, shared, r-1 ... r-49 */
+    cr_assert_eq(tbl_count(T), 51);
+    cr_assert_eq(tbl_duplicates(T), 49);
+    check_row(0, "r-0", "committed");
+    check_row(1, "shared", "r-49");
+    check_row(50, "r-49", "committed");
+    add_named(SES_SRC_AZURE_JOB, "ghost", "real");
+    cr_assert_eq(tbl_count(T), 52);
+    check_row(51, "ghost", "real");
+}
+
+Test(table, interned_text_survives_rollback)
+{
+    add_named(SES_SRC_VB365_RESTORE, "a", "shared name");
+    tbl_begin(T);
+    add_named(SES_SRC_VB365_RESTORE, "b", "only in the rolled back one");
+    add_named(SES_SRC_VB365_RESTORE, "a", "only in the rolled back one");
+    cr_assert_eq(tbl_rollback(T), 0);
+    add_named(SES_SRC_VB365_RESTORE, "c", "shared name");
+    add_named(SES_SRC_VB365_RESTORE, "d", "only in the rolled back one");
+    cr_assert_eq(tbl_count(T), 3);
+    cr_assert_eq(get(0, K_NAME).text, get(1, K_NAME).text);
+    check_row(0, "a", "shared name");
+    check_row(2, "d", "only in the rolled back one");
+}
