@@ -4,7 +4,7 @@ CFLAGS ?= -O2 -g
 WARNINGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla
 CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
-LDLIBS = -lcsv -lz -lm
+LDLIBS = -lcsv -lz -lm -lpcre2-8
 TEST_LDLIBS = -lcriterion
 
 BUILD ?= build
@@ -55,7 +55,7 @@ ubsan:
 		LDFLAGS="-fsanitize=undefined" test
 
 demo: $(BUILD)/sessq
-	$(BUILD)/sessq list testdata/demo
+	$(BUILD)/sessq stats --by source,status testdata/demo
 
 deps:
 	sh scripts/deps.sh

@@ -4,10 +4,13 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
+#include "filter.h"
+#include "output.h"
 #include "sessq.h"
 #include "table.h"
 
@@ -31,6 +34,88 @@ size_t cli_terminal_width(FILE *fp);
 
 /* The part of every command's help about inputs, limits and exit statuses. */
 extern const char cli_common_help[];
+
+/* The filter flags of every command that reads sessions: their getopt_long codes, entries for
+ * a `struct option` array, and their help. */
+enum {
+    CLI_OPT_SINCE = 0x100,
+    CLI_OPT_UNTIL,
+    CLI_OPT_STATUS,
+    CLI_OPT_TYPE,
+    CLI_OPT_SOURCE,
+    CLI_OPT_MIN_DURATION,
+    CLI_OPT_MAX_DURATION,
+    CLI_OPT_MATCH,
+    CLI_OPT_WHERE
+};
+#define CLI_FILTER_OPTIONS                                                                     \
+    {"since", required_argument, NULL, CLI_OPT_SINCE},                                         \
+        {"until", required_argument, NULL, CLI_OPT_UNTIL},                                     \
+        {"status", required_argument, NULL, CLI_OPT_STATUS},                                   \
+        {"type", required_argument, NULL, CLI_OPT_TYPE},                                       \
+        {"source", required_argument, NULL, CLI_OPT_SOURCE},                                   \
+        {"min-duration", required_argument, NULL, CLI_OPT_MIN_DURATION},                       \
+        {"max-duration", required_argument, NULL, CLI_OPT_MAX_DURATION},                       \
+        {"match", required_argument, NULL, CLI_OPT_MATCH},                                     \
+        {"where", required_argument, NULL, CLI_OPT_WHERE}
+extern const char cli_filter_help[];
+
+/* Adds filter flag `opt` (a CLI_OPT_* code) with its argument to `f`. Returns SQ_EXIT_OK, or
+ * the exit status after printing what is wrong (with a caret under the place in --where). */
+sq_exit cli_filter_flag(flt_filter *f, int opt, const char *arg);
+
+/* The rows of `t` that pass `f`, in table order, as a malloc'ed array the caller frees (NULL
+ * with *n = 0 when there are none; NULL with *n = SIZE_MAX when out of memory). */
+size_t *cli_select(const tbl_table *t, const flt_filter *f, size_t *n);
+
+/* Parses a comma-separated list of key names ("source,-start" when `signs`: a leading '-' sets
+ * desc[i]) into keys[], at most `max`. Returns how many, or -1 after printing what is wrong;
+ * `what` names the option in the message. */
+int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, size_t max);
+
+/* The options every command that reads sessions and writes rows takes: -f, -o, --csv-raw,
+ * -k and the filters. */
+enum { CLI_OPT_CSV_RAW = 0x200 };
+#define CLI_COMMON_SHORT "f:o:k"
+#define CLI_COMMON_OPTIONS                                                                     \
+    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},        \
+        {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW},                                       \
+        {"keep-going", no_argument, NULL, 'k'}, CLI_FILTER_OPTIONS
+extern const char cli_output_help[];
+
+typedef struct {
+    out_format fmt;
+    out_options out;
+    bool keep_going;
+    const char *output; /* -o: NULL for standard output */
+    flt_filter *filter;
+} cli_common;
+
+/* Sets the defaults. SQ_EXIT_OK, or SQ_EXIT_SOFTWARE after printing "out of memory". */
+sq_exit cli_common_init(cli_common *c);
+void cli_common_free(cli_common *c);
+/* Takes option `opt` when it is one of the common ones: sets *taken and returns SQ_EXIT_OK or
+ * the exit status after printing what is wrong; leaves *taken false otherwise. */
+sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken);
+
+/* Reads INPUTs into *t (a new table the caller frees) and selects the rows passing the filter
+ * into *rows (the caller frees). Returns the reading status; the caller goes on to write when
+ * it is SQ_EXIT_OK, or with --keep-going a data or input error. */
+sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t,
+                 size_t **rows, size_t *nrows, cli_read_stats *stats);
+/* Whether a command should still write its output after cli_load() answered `status`. */
+bool cli_should_write(const cli_common *c, sq_exit status);
+
+/* Fills vals[0..ncols) for output row i. */
+typedef void (*cli_row_fn)(void *ctx, size_t i, sq_value *vals);
+/* Writes nrows rows of ncols columns named `names` in the chosen format to -o or standard
+ * output (atomically for a file), with `note` under a table. SQ_EXIT_OK or SQ_EXIT_IOERR. */
+sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
+                 cli_row_fn fill, void *ctx, const char *note);
+
+/* After getopt_long() (with an option string starting ":") answered `c`, '?' or ':', for
+ * argv[optind - 1]: prints what is wrong and the command's usage; returns SQ_EXIT_USAGE. */
+sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usage);
 
 /* Prints "sessq: cannot write output: <reason>" and returns SQ_EXIT_IOERR. */
 sq_exit cli_output_failed(int errnum);

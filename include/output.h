@@ -37,7 +37,8 @@ void out_note(out_writer *w, const char *text);
 
 /* Where output goes: standard output for NULL or "-", else a temporary file beside `path`
  * that out_file_close() renames to `path` once everything is written, so that an interrupted
- * or failed run never leaves a half-written file. NULL (errno set) on failure. */
+ * or failed run never leaves a half-written file. A `path` that exists and is not a regular
+ * file (a device, a FIFO, a symbolic link) is written in place. NULL (errno set) on failure. */
 typedef struct out_file out_file;
 out_file *out_file_open(const char *path);
 FILE *out_file_stream(const out_file *f);

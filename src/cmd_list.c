@@ -1,120 +1,157 @@
-/* cmd_list.c: `sessq list`: every session, one row each, in input order. */
-#include <errno.h>
-#include <getopt.h>
+/* cmd_list.c: `sessq list`: the sessions that pass the filters, one row each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmd.h"
-#include "output.h"
 #include "session.h"
 #include "table.h"
 
 static const char usage[] =
     "usage: sessq list [OPTIONS] [INPUT...]\n"
     "\n"
-    "Lists every session of the INPUTs, one row each, in input order (a session read twice,\n"
-    "by (source, id), keeps its first place and its last values).\n"
+    "Lists the sessions of the INPUTs that pass the filters, one row each, in input order (a\n"
+    "session read twice, by (source, id), keeps its first place and its last values).\n"
     "\n"
-    "Options:\n"
-    "  -f, --format FMT   table (default; a readable subset of the keys, fitted to the\n"
-    "                     terminal), csv, json, ndjson or md (all keys, in contract order)\n"
-    "      --csv-raw      csv: do not prefix cells starting with = + - @ TAB CR with '\n"
-    "  -k, --keep-going   report damaged inputs, skip them and go on (exit status still 65)\n"
-    "  -h, --help         show this help\n";
+    "  -F, --fields K1,K2   the keys to show, in this order (default: all, in the contract's\n"
+    "                       order; for -f table: start, source, type, status, duration, name, id)\n"
+    "  -s, --sort K1,-K2    sort by these keys, '-' for descending; ties keep input order;\n"
+    "                       nulls last\n"
+    "  -n, --limit N        only the first N rows (after sorting)\n"
+    "  -h, --help           show this help\n";
 
 /* The keys `-f table` shows: enough to spot a session, narrow enough for a terminal. */
 static const ses_key table_keys[] = {K_START, K_SOURCE, K_TYPE, K_STATUS, K_DURATION, K_NAME, K_ID};
 
-static int bad_usage(const char *what, const char *arg, const char *hint)
+typedef struct {
+    const tbl_table *t;
+    const size_t *rows;
+    const ses_key *keys;
+    size_t nkeys;
+    char (*scratch)[SES_TIME_BUFSZ];
+} list_rows;
+
+static void fill(void *ctx, size_t i, sq_value *vals)
 {
-    fprintf(stderr, "sessq: list: %s '%s'%s\n%s", what, arg, hint, usage);
+    const list_rows *l = ctx;
+    for (size_t k = 0; k < l->nkeys; k++)
+        tbl_get(l->t, l->rows[i], l->keys[k], &vals[k], l->scratch[k]);
+}
+
+typedef struct {
+    ses_key fields[SES_NALLKEYS * 4];
+    size_t nfields;
+    ses_key sort[SES_NALLKEYS * 4];
+    bool desc[SES_NALLKEYS * 4];
+    size_t nsort;
+    size_t limit;
+    bool has_limit;
+} list_options;
+
+static sq_exit bad_limit(const char *arg)
+{
+    fprintf(stderr, "sessq: --limit: expected a whole number, not '%s'\n", arg);
     return SQ_EXIT_USAGE;
 }
 
-static int write_rows(const tbl_table *t, out_format fmt, const out_options *opt)
+static sq_exit list_option(list_options *o, int c, const char *arg)
 {
-    ses_key all[SES_NKEYS];
-    const ses_key *keys = all;
-    size_t nkeys = SES_NKEYS;
-    if (fmt == OUT_TABLE) {
-        keys = table_keys;
-        nkeys = sizeof table_keys / sizeof *table_keys;
-    } else {
-        for (size_t k = 0; k < SES_NKEYS; k++)
-            all[k] = (ses_key)k;
+    int n;
+    switch (c) {
+    case 'F':
+        n = cli_key_list("--fields", arg, o->fields, NULL, sizeof o->fields / sizeof *o->fields);
+        o->nfields = n < 0 ? 0 : (size_t)n;
+        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
+    case 's':
+        n = cli_key_list("--sort", arg, o->sort, o->desc, sizeof o->sort / sizeof *o->sort);
+        o->nsort = n < 0 ? 0 : (size_t)n;
+        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
+    default: { /* 'n' */
+        char *end;
+        if (arg[0] < '0' || arg[0] > '9')
+            return bad_limit(arg);
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (*end)
+            return bad_limit(arg);
+        o->limit = (size_t)v;
+        o->has_limit = true;
+        return SQ_EXIT_OK;
     }
-    const char *names[SES_NKEYS];
-    for (size_t k = 0; k < nkeys; k++)
-        names[k] = ses_key_name(keys[k]);
-    out_writer *w = out_new(fmt, stdout, names, nkeys, opt);
-    if (!w)
-        return cli_output_failed(ENOMEM);
-    sq_value vals[SES_NKEYS];
-    char scratch[SES_NKEYS][SES_TIME_BUFSZ];
-    int rc = 0;
-    for (size_t row = 0; row < tbl_count(t) && rc == 0; row++) {
-        for (size_t k = 0; k < nkeys; k++)
-            tbl_get(t, row, keys[k], &vals[k], scratch[k]);
-        rc = out_row(w, vals);
     }
-    if (rc == 0)
-        rc = out_finish(w);
-    int saved = errno;
-    out_free(w);
-    return rc == 0 ? SQ_EXIT_OK : cli_output_failed(saved);
+}
+
+static sq_exit run(const cli_common *c, const list_options *o, char *const *args, size_t nargs)
+{
+    tbl_table *t;
+    size_t *rows, nrows;
+    cli_read_stats stats;
+    sq_exit status = cli_load(c, args, nargs, &t, &rows, &nrows, &stats);
+    if (cli_should_write(c, status)) {
+        if (tbl_sort(t, rows, nrows, o->sort, o->desc, o->nsort) < 0) {
+            fprintf(stderr, "sessq: out of memory\n");
+            status = SQ_EXIT_SOFTWARE;
+        } else {
+            ses_key all[SES_NKEYS];
+            for (size_t k = 0; k < SES_NKEYS; k++)
+                all[k] = (ses_key)k;
+            list_rows l = {t, rows, all, SES_NKEYS, NULL};
+            if (o->nfields) {
+                l.keys = o->fields;
+                l.nkeys = o->nfields;
+            } else if (c->fmt == OUT_TABLE) {
+                l.keys = table_keys;
+                l.nkeys = sizeof table_keys / sizeof *table_keys;
+            }
+            const char *names[sizeof o->fields / sizeof *o->fields];
+            char scratch[sizeof o->fields / sizeof *o->fields][SES_TIME_BUFSZ];
+            for (size_t k = 0; k < l.nkeys; k++)
+                names[k] = ses_key_name(l.keys[k]);
+            l.scratch = scratch;
+            size_t n = o->has_limit && o->limit < nrows ? o->limit : nrows;
+            sq_exit written = cli_emit(c, names, l.nkeys, n, fill, &l, NULL);
+            if (written != SQ_EXIT_OK)
+                status = written;
+        }
+    }
+    free(rows);
+    tbl_free(t);
+    return status;
 }
 
 int cmd_list(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"csv-raw", no_argument, NULL, 'R'},
-        {"keep-going", no_argument, NULL, 'k'},
+        CLI_COMMON_OPTIONS,
+        {"fields", required_argument, NULL, 'F'},
+        {"sort", required_argument, NULL, 's'},
+        {"limit", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    out_format fmt = OUT_TABLE;
-    out_options opt = {0, false};
-    bool keep_going = false;
+    cli_common common;
+    sq_exit status = cli_common_init(&common);
+    list_options o = {0};
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:kh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (out_format_parse(optarg, &fmt) < 0)
-                return bad_usage("unknown format", optarg, " (table, csv, json, ndjson or md)");
-            break;
-        case 'R':
-            opt.csv_raw = true;
-            break;
-        case 'k':
-            keep_going = true;
-            break;
-        case 'h':
-            printf("%s\n%s", usage, cli_common_help);
+    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "F:s:n:h", longopts, NULL)) != -1) {
+        bool taken;
+        status = cli_common_option(&common, c, optarg, &taken);
+        if (taken)
+            continue;
+        if (c == 'h') {
+            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
+            cli_common_free(&common);
             return SQ_EXIT_OK;
-        default:
-            if (optopt == 'f')
-                return bad_usage("option", argv[optind - 1], " needs a value");
-            return bad_usage("unknown option", argv[optind - 1], "");
         }
+        if (c == '?' || c == ':')
+            status = cli_bad_option("list", c, argv, usage);
+        else
+            status = list_option(&o, c, optarg);
     }
-    tbl_table *t = tbl_new();
-    if (!t) {
-        fprintf(stderr, "sessq: out of memory\n");
-        return SQ_EXIT_SOFTWARE;
-    }
-    cli_read_stats stats;
-    sq_exit status = cli_read_inputs(t, argv + optind, (size_t)(argc - optind), keep_going, &stats);
-    if (status == SQ_EXIT_OK || (keep_going && status != SQ_EXIT_USAGE && status != SQ_EXIT_SOFTWARE)) {
-        opt.width = fmt == OUT_TABLE ? cli_terminal_width(stdout) : 0;
-        sq_exit written = write_rows(t, fmt, &opt);
-        if (written != SQ_EXIT_OK)
-            status = written;
-    }
-    tbl_free(t);
+    if (status == SQ_EXIT_OK)
+        status = run(&common, &o, argv + optind, (size_t)(argc - optind));
+    cli_common_free(&common);
     return status;
 }

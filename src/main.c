@@ -13,7 +13,8 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"list", cmd_list, "every session, one row each (csv, json, ndjson, md or a table)"},
+    {"list", cmd_list, "the sessions, one row each (csv, json, ndjson, md or a table)"},
+    {"stats", cmd_stats, "counts, success rate and durations, per group of keys"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)

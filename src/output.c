@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Large enough that stdio sees few calls, small enough to stay in L2 (PERF-NOTES). */
@@ -752,6 +753,7 @@ void out_note(out_writer *w, const char *text) { w->note = text; }
 
 struct out_file {
     FILE *fp;
+    bool direct; /* written in place, not through a temporary file */
     char *path; /* NULL: standard output */
     char *temp;
 };
@@ -763,6 +765,20 @@ out_file *out_file_open(const char *path)
         return NULL;
     if (path == NULL || strcmp(path, "-") == 0) {
         f->fp = stdout;
+        return f;
+    }
+    /* A device, a pipe or a symbolic link (/dev/full, a FIFO, /dev/stdout) is written in
+     * place: renaming onto it would replace it instead of writing where it leads. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        f->fp = fopen(path, "w");
+        if (f->fp == NULL) {
+            int saved = errno;
+            free(f);
+            errno = saved;
+            return NULL;
+        }
+        f->direct = true;
         return f;
     }
     size_t n = strlen(path);
@@ -797,7 +813,10 @@ FILE *out_file_stream(const out_file *f) { return f->fp; }
 int out_file_close(out_file *f, bool ok)
 {
     int rc = 0, saved = 0;
-    if (f->path == NULL) {
+    if (f->direct) {
+        if (fclose(f->fp) == EOF)
+            rc = -1, saved = errno;
+    } else if (f->path == NULL) {
         if (f->fp != NULL && fflush(f->fp) == EOF)
             rc = -1, saved = errno;
     } else if (f->fp != NULL) {

@@ -1,0 +1,522 @@
+/* stats.c: groups rows by the texts of their key values and computes each group's metrics.
+ *
+ * One pass gives every row a group through a hash map on its encoded key tuple and counts what
+ * can be counted on the way; a second pass gathers each group's durations into one buffer, in
+ * group order (a counting sort), so that each group sorts its own durations once. The groups
+ * themselves are sorted last, through a small index rather than moved, as they are large.
+ *
+ * A key tuple is encoded as, per key, a tag byte (null or value), then for a value a 4-byte
+ * length and the text: unambiguous, so equal encodings are equal tuples, and the encodings kept
+ * in the result are where its key texts live. */
+#include "stats.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_NULL, TAG_VALUE };
+#define LEN_BYTES 4
+
+/* Statuses counted apart, in the order of their columns. */
+enum { O_SUCCESS, O_WARNING, O_FAILED, O_RUNNING, O_CANCELED, O_OTHER, NOUTCOMES };
+
+/* Columns after the keys. */
+enum {
+    M_COUNT,
+    M_SUCCESS,
+    M_OTHER = M_SUCCESS + O_OTHER,
+    M_SUCCESS_RATE,
+    M_DURATION_MIN,
+    M_DURATION_P50,
+    M_DURATION_P95,
+    M_DURATION_MAX,
+    M_DURATION_TOTAL,
+    M_PROCESSED,
+    M_FIRST_START,
+    M_LAST_START,
+    NMETRICS
+};
+
+static const char *const metric_names[NMETRICS] = {
+    "count", "success", "warning", "failed", "running", "canceled", "other", "success_rate",
+    "duration_min", "duration_p50", "duration_p95", "duration_max", "duration_total",
+    "processed_objects_total", "first_start", "last_start",
+};
+
+typedef struct {
+    size_t key_off, key_len; /* the encoded tuple in the key arena */
+    int64_t count;
+    int64_t outcomes[NOUTCOMES];
+    int64_t processed;
+    int64_t first, last; /* SES_NULL when no start */
+    size_t ndur, dur_off; /* the group's slice of the durations buffer */
+    int64_t dmin, p50, p95, dmax, dtotal; /* SES_NULL when no duration */
+} group;
+
+struct st_result {
+    ses_key *by;
+    size_t nby;
+    group *groups;
+    size_t ngroups;
+    size_t *order; /* the groups in output order */
+    unsigned char *keys; /* every group's encoded tuple */
+};
+
+/* A slot of the hash map: its own copy of the hash spares a visit to the group on a miss. */
+typedef struct {
+    uint64_t hash;
+    size_t group; /* index + 1, 0 = empty */
+} slot;
+
+/* What sorting the groups needs of one, close at hand. */
+typedef struct {
+    const unsigned char *key, *end;
+    size_t group;
+} ranked;
+
+/* What st_compute() needs while it runs, freed at its end. */
+typedef struct {
+    const tbl_table *t;
+    const ses_key *by;
+    size_t nby;
+    size_t groups_cap, keys_len, keys_cap;
+    slot *slots;
+    size_t mask;
+    unsigned char *enc; /* the current row's tuple */
+    size_t enc_len, enc_cap;
+} builder;
+
+/* ---- small arithmetic --------------------------------------------------------------------- */
+
+/* Saturates rather than wrapping; the low end stops one above INT64_MIN, which means null. */
+static int64_t add_saturating(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN + 1 - b)
+        return INT64_MIN + 1;
+    return a + b;
+}
+
+static int compare_ticks(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile q_num/q_den of n > 0 sorted values: rank ceil(q * n), 1-based. */
+static int64_t percentile(const int64_t *sorted, size_t n, uint64_t q_num, uint64_t q_den)
+{
+    uint64_t rank = (q_num * n + q_den - 1) / q_den;
+    return sorted[rank - 1];
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    /* FNV's low bits, which pick the slot, mix poorly on their own. */
+    h ^= h >> 31;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 29);
+}
+
+static bool reserve(unsigned char **a, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 256;
+    while (n < need)
+        n *= 2;
+    unsigned char *b = realloc(*a, n);
+    if (!b)
+        return false;
+    *a = b;
+    *cap = n;
+    return true;
+}
+
+/* ---- key tuples --------------------------------------------------------------------------- */
+
+static bool encode_value(builder *b, const sq_value *v)
+{
+    if (v->kind == SQ_NULL) {
+        if (!reserve(&b->enc, &b->enc_cap, b->enc_len + 1))
+            return false;
+        b->enc[b->enc_len++] = TAG_NULL;
+        return true;
+    }
+    char buf[SES_TIME_BUFSZ];
+    const char *p;
+    size_t n;
+    ses_value_text(v, buf, &p, &n);
+    if (!reserve(&b->enc, &b->enc_cap, b->enc_len + 1 + LEN_BYTES + n))
+        return false;
+    uint32_t len = (uint32_t)n; /* texts in the table are below 4 GiB (sq_str) */
+    b->enc[b->enc_len] = TAG_VALUE;
+    memcpy(b->enc + b->enc_len + 1, &len, LEN_BYTES);
+    memcpy(b->enc + b->enc_len + 1 + LEN_BYTES, p, n);
+    b->enc_len += 1 + LEN_BYTES + n;
+    return true;
+}
+
+static bool encode_row(builder *b, size_t row)
+{
+    b->enc_len = 0;
+    for (size_t i = 0; i < b->nby; i++) {
+        sq_value v;
+        char scratch[SES_TIME_BUFSZ];
+        tbl_get(b->t, row, b->by[i], &v, scratch);
+        if (!encode_value(b, &v))
+            return false;
+    }
+    return true;
+}
+
+/* Reads one key of an encoded tuple at *p into *v (text pointing into the tuple) and steps on. */
+static void decode_value(const unsigned char **p, sq_value *v)
+{
+    memset(v, 0, sizeof *v);
+    if (*(*p)++ == TAG_NULL)
+        return;
+    uint32_t len;
+    memcpy(&len, *p, LEN_BYTES);
+    v->kind = SQ_TEXT;
+    v->len = len;
+    v->text = (const char *)*p + LEN_BYTES;
+    *p += LEN_BYTES + len;
+}
+
+/* Text by bytes, a shorter text before a longer one it begins, a null after every text. */
+static int compare_values(const sq_value *a, const sq_value *b)
+{
+    if (a->kind == SQ_NULL || b->kind == SQ_NULL)
+        return (a->kind == SQ_NULL) - (b->kind == SQ_NULL);
+    int c = memcmp(a->text, b->text, a->len < b->len ? a->len : b->len);
+    if (c)
+        return c;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+/* Both tuples hold the same number of keys, so they end together. */
+static int compare_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    const unsigned char *p = x->key, *q = y->key;
+    while (p < x->end) {
+        sq_value u, v;
+        decode_value(&p, &u);
+        decode_value(&q, &v);
+        int c = compare_values(&u, &v);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+/* ---- building groups ---------------------------------------------------------------------- */
+
+static group *new_group(builder *b, st_result *r)
+{
+    if (r->ngroups == b->groups_cap) {
+        size_t cap = b->groups_cap ? b->groups_cap * 2 : 64;
+        group *g = realloc(r->groups, cap * sizeof *g);
+        if (!g)
+            return NULL;
+        r->groups = g;
+        b->groups_cap = cap;
+    }
+    if (!reserve(&r->keys, &b->keys_cap, b->keys_len + b->enc_len))
+        return NULL;
+    group *g = &r->groups[r->ngroups++];
+    memset(g, 0, sizeof *g);
+    g->key_off = b->keys_len;
+    g->key_len = b->enc_len;
+    g->first = g->last = SES_NULL;
+    memcpy(r->keys + b->keys_len, b->enc, b->enc_len);
+    b->keys_len += b->enc_len;
+    return g;
+}
+
+static bool rehash(builder *b)
+{
+    size_t mask = b->mask * 2 + 1;
+    slot *slots = calloc(mask + 1, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t j = 0; j <= b->mask; j++) {
+        if (!b->slots[j].group)
+            continue;
+        size_t i = b->slots[j].hash & mask;
+        while (slots[i].group)
+            i = (i + 1) & mask;
+        slots[i] = b->slots[j];
+    }
+    free(b->slots);
+    b->slots = slots;
+    b->mask = mask;
+    return true;
+}
+
+/* The group of the tuple in b->enc, made when new; NULL when out of memory. */
+static group *find_group(builder *b, st_result *r)
+{
+    uint64_t h = hash_bytes(b->enc, b->enc_len);
+    size_t i = h & b->mask;
+    for (; b->slots[i].group; i = (i + 1) & b->mask) {
+        group *g = &r->groups[b->slots[i].group - 1];
+        if (b->slots[i].hash == h && g->key_len == b->enc_len &&
+            !memcmp(r->keys + g->key_off, b->enc, b->enc_len))
+            return g;
+    }
+    group *g = new_group(b, r);
+    if (!g)
+        return NULL;
+    b->slots[i] = (slot){h, r->ngroups};
+    if (r->ngroups * 2 > b->mask && !rehash(b))
+        return NULL;
+    return g;
+}
+
+static int outcome(const sq_value *status)
+{
+#define WORD(w, o) {w, sizeof w - 1, o}
+    static const struct {
+        const char *word;
+        uint32_t len;
+        int outcome;
+    } words[] = {
+        WORD("Success", O_SUCCESS), WORD("Warning", O_WARNING), WORD("Failed", O_FAILED),
+        WORD("Error", O_FAILED),    WORD("Running", O_RUNNING), WORD("Canceled", O_CANCELED),
+    };
+#undef WORD
+    if (status->kind != SQ_TEXT)
+        return O_OTHER;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (status->len == words[i].len && !memcmp(status->text, words[i].word, status->len))
+            return words[i].outcome;
+    return O_OTHER;
+}
+
+static void count_row(group *g, const tbl_table *t, size_t row)
+{
+    sq_value v;
+    char scratch[SES_TIME_BUFSZ];
+    g->count++;
+    tbl_get(t, row, K_STATUS, &v, scratch);
+    g->outcomes[outcome(&v)]++;
+    tbl_get(t, row, K_DURATION, &v, scratch);
+    if (v.kind != SQ_NULL)
+        g->ndur++;
+    tbl_get(t, row, K_PROCESSED_OBJECTS, &v, scratch);
+    if (v.kind != SQ_NULL)
+        g->processed = add_saturating(g->processed, v.i);
+    tbl_get(t, row, K_START, &v, scratch);
+    if (v.kind != SQ_NULL) {
+        if (g->first == SES_NULL || v.i < g->first)
+            g->first = v.i;
+        if (g->last == SES_NULL || v.i > g->last)
+            g->last = v.i;
+    }
+}
+
+/* Gives every row its group (gid[i] for rows[i]) and counts all but the durations' metrics. */
+static bool group_rows(builder *b, st_result *r, const size_t *rows, size_t nrows, size_t *gid)
+{
+    b->mask = 1023;
+    b->slots = calloc(b->mask + 1, sizeof *b->slots);
+    /* Both buffers exist from here on, so that an empty tuple (no keys) is never a null
+     * pointer handed to memcpy or memcmp. */
+    if (!b->slots || !reserve(&b->enc, &b->enc_cap, 1) || !reserve(&r->keys, &b->keys_cap, 1))
+        return false;
+    /* Without keys there is one group, rows or not. */
+    if (b->nby == 0 && !find_group(b, r))
+        return false;
+    for (size_t i = 0; i < nrows; i++) {
+        if (!encode_row(b, rows[i]))
+            return false;
+        group *g = find_group(b, r);
+        if (!g)
+            return false;
+        gid[i] = (size_t)(g - r->groups);
+        count_row(g, b->t, rows[i]);
+    }
+    return true;
+}
+
+/* ---- durations ---------------------------------------------------------------------------- */
+
+static void summarize_durations(group *g, int64_t *d)
+{
+    g->dmin = g->p50 = g->p95 = g->dmax = g->dtotal = SES_NULL;
+    if (g->ndur == 0)
+        return;
+    qsort(d, g->ndur, sizeof *d, compare_ticks);
+    g->dmin = d[0];
+    g->dmax = d[g->ndur - 1];
+    g->p50 = percentile(d, g->ndur, 50, 100);
+    g->p95 = percentile(d, g->ndur, 95, 100);
+    g->dtotal = 0;
+    for (size_t i = 0; i < g->ndur; i++)
+        g->dtotal = add_saturating(g->dtotal, d[i]);
+}
+
+static bool durations(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows, const size_t *gid)
+{
+    size_t total = 0;
+    for (size_t gi = 0; gi < r->ngroups; gi++) {
+        r->groups[gi].dur_off = total;
+        total += r->groups[gi].ndur;
+    }
+    int64_t *d = malloc((total ? total : 1) * sizeof *d);
+    if (!d)
+        return false;
+    /* ndur counts again as the slices fill, ending where the first pass left it. */
+    for (size_t gi = 0; gi < r->ngroups; gi++)
+        r->groups[gi].ndur = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        sq_value v;
+        char scratch[SES_TIME_BUFSZ];
+        tbl_get(t, rows[i], K_DURATION, &v, scratch);
+        if (v.kind != SQ_NULL) {
+            group *g = &r->groups[gid[i]];
+            d[g->dur_off + g->ndur++] = v.i;
+        }
+    }
+    for (size_t gi = 0; gi < r->ngroups; gi++)
+        summarize_durations(&r->groups[gi], d + r->groups[gi].dur_off);
+    free(d);
+    return true;
+}
+
+/* ---- the result --------------------------------------------------------------------------- */
+
+static bool sort_groups(st_result *r)
+{
+    size_t n = r->ngroups ? r->ngroups : 1;
+    ranked *rank = malloc(n * sizeof *rank);
+    r->order = malloc(n * sizeof *r->order);
+    if (!rank || !r->order) {
+        free(rank);
+        return false;
+    }
+    for (size_t gi = 0; gi < r->ngroups; gi++) {
+        const unsigned char *key = r->keys + r->groups[gi].key_off;
+        rank[gi] = (ranked){key, key + r->groups[gi].key_len, gi};
+    }
+    qsort(rank, r->ngroups, sizeof *rank, compare_ranked);
+    for (size_t i = 0; i < r->ngroups; i++)
+        r->order[i] = rank[i].group;
+    free(rank);
+    return true;
+}
+
+static bool build(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows)
+{
+    builder b = {.t = t, .by = r->by, .nby = r->nby};
+    size_t *gid = malloc((nrows ? nrows : 1) * sizeof *gid);
+    bool ok = gid && group_rows(&b, r, rows, nrows, gid) && durations(r, t, rows, nrows, gid);
+    free(gid);
+    free(b.slots);
+    free(b.enc);
+    return ok && sort_groups(r);
+}
+
+st_result *st_compute(const tbl_table *t, const size_t *rows, size_t nrows, const ses_key *by,
+                      size_t nby)
+{
+    st_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->nby = nby;
+    r->by = malloc((nby ? nby : 1) * sizeof *r->by);
+    if (!r->by) {
+        st_free(r);
+        return NULL;
+    }
+    if (nby)
+        memcpy(r->by, by, nby * sizeof *by);
+    if (!build(r, t, rows, nrows)) {
+        st_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void st_free(st_result *r)
+{
+    if (!r)
+        return;
+    free(r->by);
+    free(r->groups);
+    free(r->order);
+    free(r->keys);
+    free(r);
+}
+
+size_t st_groups(const st_result *r) { return r->ngroups; }
+
+size_t st_columns(const st_result *r) { return r->nby + NMETRICS; }
+
+const char *st_column_name(const st_result *r, size_t col)
+{
+    if (col < r->nby)
+        return ses_key_name(r->by[col]);
+    return col < r->nby + NMETRICS ? metric_names[col - r->nby] : NULL;
+}
+
+static void key_value(const st_result *r, const group *g, size_t col, sq_value *v)
+{
+    const unsigned char *p = r->keys + g->key_off;
+    for (size_t i = 0; i <= col; i++)
+        decode_value(&p, v);
+}
+
+static void set_int(sq_value *v, sq_kind kind, int64_t i)
+{
+    if (i != SES_NULL) {
+        v->kind = kind;
+        v->i = i;
+    }
+}
+
+static void success_rate(const group *g, sq_value *v)
+{
+    int64_t finished = g->count - g->outcomes[O_RUNNING];
+    if (finished > 0) {
+        v->kind = SQ_RATIO;
+        v->r = (double)g->outcomes[O_SUCCESS] / (double)finished;
+    }
+}
+
+void st_get(const st_result *r, size_t group_index, size_t col, sq_value *v)
+{
+    memset(v, 0, sizeof *v);
+    if (group_index >= r->ngroups)
+        return;
+    const group *g = &r->groups[r->order[group_index]];
+    if (col < r->nby) {
+        key_value(r, g, col, v);
+        return;
+    }
+    size_t m = col - r->nby;
+    if (m >= M_SUCCESS && m <= M_OTHER) {
+        set_int(v, SQ_INT, g->outcomes[m - M_SUCCESS]);
+        return;
+    }
+    switch (m) {
+    case M_COUNT: set_int(v, SQ_INT, g->count); break;
+    case M_SUCCESS_RATE: success_rate(g, v); break;
+    case M_DURATION_MIN: set_int(v, SQ_SECONDS, g->dmin); break;
+    case M_DURATION_P50: set_int(v, SQ_SECONDS, g->p50); break;
+    case M_DURATION_P95: set_int(v, SQ_SECONDS, g->p95); break;
+    case M_DURATION_MAX: set_int(v, SQ_SECONDS, g->dmax); break;
+    case M_DURATION_TOTAL: set_int(v, SQ_SECONDS, g->dtotal); break;
+    case M_PROCESSED: set_int(v, SQ_INT, g->processed); break;
+    case M_FIRST_START: set_int(v, SQ_TIME, g->first); break;
+    case M_LAST_START: set_int(v, SQ_TIME, g->last); break;
+    default: break;
+    }
+}
