@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "filter.h"
+#include "findings.h"
 #include "output.h"
 #include "sessq.h"
 #include "table.h"
@@ -21,11 +22,19 @@ typedef struct {
     uint64_t records; /* session records read, duplicates included */
 } cli_read_stats;
 
-/* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`. Prints
- * "sessq: ..." for each problem. Without keep_going it stops at the first bad input. Returns
- * SQ_EXIT_OK, SQ_EXIT_USAGE (no input), SQ_EXIT_DATA, SQ_EXIT_NOINPUT (the worst seen) or
- * SQ_EXIT_SOFTWARE (out of memory). */
-sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, bool keep_going,
+typedef struct {
+    bool keep_going;      /* go on after a bad input */
+    fnd_list *findings;   /* where oddities of readable data go (NULL: nowhere) */
+    bool as_findings;     /* check: every problem becomes a finding instead of a message, and
+                             reading always goes on */
+    size_t max_memory;    /* bytes the session table may hold; 0: no limit */
+} cli_read_options;
+
+/* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.
+ * Reports each problem ("sessq: FILE:LINE:COLUMN: ...", or a finding). Without keep_going it
+ * stops at the first bad input. Returns SQ_EXIT_OK, SQ_EXIT_USAGE (no input), SQ_EXIT_DATA,
+ * SQ_EXIT_NOINPUT (the worst seen) or SQ_EXIT_SOFTWARE (out of memory, over the limit). */
+sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli_read_options *o,
                         cli_read_stats *stats);
 
 /* The width to fit table output to: $COLUMNS, else the terminal's, when `fp` is a terminal;
@@ -75,19 +84,23 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
 
 /* The options every command that reads sessions and writes rows takes: -f, -o, --csv-raw,
  * -k and the filters. */
-enum { CLI_OPT_CSV_RAW = 0x200 };
+enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
 #define CLI_COMMON_SHORT "f:o:k"
 #define CLI_COMMON_OPTIONS                                                                     \
     {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},        \
         {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW},                                       \
-        {"keep-going", no_argument, NULL, 'k'}, CLI_FILTER_OPTIONS
+        {"keep-going", no_argument, NULL, 'k'},                                                \
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY}, CLI_FILTER_OPTIONS
+
+/* The default of --max-memory: what the session table may hold. */
+#define CLI_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 extern const char cli_output_help[];
 
 typedef struct {
     out_format fmt;
     out_options out;
-    bool keep_going;
-    const char *output; /* -o: NULL for standard output */
+    cli_read_options read; /* its findings list is the common options' own */
+    const char *output;    /* -o: NULL for standard output */
     flt_filter *filter;
 } cli_common;
 

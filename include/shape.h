@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "findings.h"
 #include "input.h"
 #include "sessq.h"
 #include "table.h"
@@ -16,18 +17,23 @@ enum {
     SHP_ERR_JSON,    /* invalid JSON: err has line, column and detail */
     SHP_ERR_SHAPE,   /* valid JSON of no known response shape */
     SHP_ERR_NO_ID,   /* a session record without "id" */
+    SHP_ERR_POWERSHELL, /* sessions flattened to "@{...}" text by PowerShell's ConvertTo-Json */
+    SHP_ERR_LIMIT,   /* the table would go over its memory limit */
     SHP_ERR_NOMEM
 };
 
 typedef struct shp_reader shp_reader;
 
-/* A reader adding to `table` (which stays the caller's), or NULL when out of memory. */
-shp_reader *shp_new(tbl_table *table);
+/* A reader adding to `table` and, for what is odd but readable (invalid UTF-8 replaced by
+ * U+FFFD, an invalid timestamp, an end before the start, a session read again with other
+ * values, objects PowerShell flattened into text), findings to `findings` (NULL: none); both
+ * stay the caller's. NULL when out of memory. */
+shp_reader *shp_new(tbl_table *table, fnd_list *findings);
 void shp_free(shp_reader *r);
 
 /* Reads `src` to its end. On success every session of it is in the table; on failure none is
- * (the table is as before) and `err` says what and where (err->code is an SHP_ERR_*;
- * err->detail is owned by the reader, valid until its next call). */
+ * (the table is as before; findings already added stay) and `err` says what and where
+ * (err->code is an SHP_ERR_*; err->detail is owned by the reader, valid until its next call). */
 int shp_read(shp_reader *r, in_source *src, sq_error *err);
 
 typedef struct {

@@ -14,16 +14,29 @@ typedef struct tbl_table tbl_table;
 tbl_table *tbl_new(void);
 void tbl_free(tbl_table *t);
 
+/* What tbl_add() did. */
+enum {
+    TBL_ADDED = 0,     /* a new row */
+    TBL_SAME = 1,      /* (source, id) was there with the very same values */
+    TBL_CHANGED = 2,   /* (source, id) was there: the new values replaced the old ones */
+    TBL_ERR_NOMEM = -1,
+    TBL_ERR_LIMIT = -2 /* adding would go over the limit of tbl_set_limit() */
+};
+
 /* Adds a normalized session (source set, id not null), copying its text. When (source, id) is
- * already in the table, the new values replace the old ones and the row keeps its place.
- * Returns 0, or -1 when out of memory. */
+ * already in the table, the new values replace the old ones and the row keeps its place. */
 int tbl_add(tbl_table *t, const ses_session *s);
+
+/* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
+ * holds now. */
+void tbl_set_limit(tbl_table *t, size_t bytes);
+size_t tbl_memory(const tbl_table *t);
 
 /* Adds made after tbl_begin() are undone by tbl_rollback() (a damaged file that is skipped) or
  * kept by tbl_commit(). */
 void tbl_begin(tbl_table *t);
 void tbl_commit(tbl_table *t);
-/* Returns 0, or -1 when out of memory (the table is then as it was at tbl_begin()). */
+/* Returns 0, or TBL_ERR_NOMEM (the rows are then as at tbl_begin(), but the index is lost). */
 int tbl_rollback(tbl_table *t);
 
 /* Number of rows (distinct sessions). */

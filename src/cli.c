@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -29,7 +30,9 @@ const char cli_output_help[] =
     "  -f, --format FMT      table (default), csv, json, ndjson or md\n"
     "  -o, --output FILE     write to FILE (written whole, then renamed into place)\n"
     "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n"
-    "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n";
+    "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n"
+    "      --max-memory SIZE the most memory the sessions read may take (default 4G; K, M,\n"
+    "                        G suffixes); beyond it sessq stops with exit status 70\n";
 
 const char cli_filter_help[] =
     "Filters (all given must hold):\n"
@@ -48,56 +51,89 @@ const char cli_filter_help[] =
 
 static sq_exit worse(sq_exit a, sq_exit b) { return a > b ? a : b; }
 
-static sq_exit report_read_error(const char *name, const sq_error *e)
+/* Where reading problems go: to standard error, or (check) into the findings. */
+typedef struct {
+    const cli_read_options *o;
+    cli_read_stats *stats;
+} reading;
+
+/* Reports one problem with an input and returns the exit status it stands for. */
+static sq_exit problem(const reading *x, fnd_code code, sq_exit status, const char *file,
+                       uint64_t line, uint64_t column, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static sq_exit problem(const reading *x, fnd_code code, sq_exit status, const char *file,
+                       uint64_t line, uint64_t column, const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (x->o->as_findings && status != SQ_EXIT_SOFTWARE) {
+        if (fnd_add(x->o->findings, code, file, line, column, "%s", message) < 0) {
+            fprintf(stderr, "sessq: out of memory\n");
+            return SQ_EXIT_SOFTWARE;
+        }
+        return status;
+    }
+    if (line)
+        fprintf(stderr, "sessq: %s:%llu:%llu: %s\n", file, (unsigned long long)line,
+                (unsigned long long)column, message);
+    else
+        fprintf(stderr, "sessq: %s: %s\n", file, message);
+    return status;
+}
+
+static sq_exit input_problem(const reading *x, const char *name, const sq_error *e)
+{
+    if (e->code == IN_ERR_NOMEM)
+        return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, name, 0, 0, "out of memory");
+    if (e->code == IN_ERR_OPEN || e->code == IN_ERR_READ)
+        return problem(x, FND_UNREADABLE, SQ_EXIT_NOINPUT, name, 0, 0, "%s%s%s", e->message,
+                       e->sys_errno ? ": " : "", e->sys_errno ? strerror(e->sys_errno) : "");
+    return problem(x, FND_CORRUPT_INPUT, SQ_EXIT_DATA, name, 0, 0, "%s (at byte %llu of the file)",
+                   e->message, (unsigned long long)e->offset);
+}
+
+static sq_exit read_problem(const reading *x, const char *name, const sq_error *e)
 {
     switch (e->code) {
     case SHP_ERR_JSON:
-        fprintf(stderr, "sessq: %s:%llu:%llu: invalid JSON: %s%s%s\n", name,
-                (unsigned long long)e->line, (unsigned long long)e->column, e->message,
-                e->detail ? ", found " : "", e->detail ? e->detail : "");
-        return SQ_EXIT_DATA;
+        /* A finding's code already says "invalid-json". */
+        return problem(x, FND_INVALID_JSON, SQ_EXIT_DATA, name, e->line, e->column, "%s%s%s%s",
+                       x->o->as_findings ? "" : "invalid JSON: ", e->message,
+                       e->detail ? ", found " : "", e->detail ? e->detail : "");
     case SHP_ERR_SHAPE:
+        return problem(x, FND_UNKNOWN_SHAPE, SQ_EXIT_DATA, name, e->line, e->column, "%s", e->message);
     case SHP_ERR_NO_ID:
-        fprintf(stderr, "sessq: %s:%llu:%llu: %s\n", name, (unsigned long long)e->line,
-                (unsigned long long)e->column, e->message);
-        return SQ_EXIT_DATA;
+        return problem(x, FND_MISSING_ID, SQ_EXIT_DATA, name, e->line, e->column, "%s", e->message);
+    case SHP_ERR_POWERSHELL:
+        return problem(x, FND_POWERSHELL_TRUNCATED, SQ_EXIT_DATA, name, e->line, e->column, "%s",
+                       e->message);
+    case SHP_ERR_LIMIT:
+        return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, name, 0, 0, "%s", e->message);
     case SHP_ERR_NOMEM:
-        fprintf(stderr, "sessq: %s: out of memory\n", name);
-        return SQ_EXIT_SOFTWARE;
+        return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, name, 0, 0, "out of memory");
     default:
-        if (e->sys_errno)
-            fprintf(stderr, "sessq: %s: %s: %s\n", name, e->message, strerror(e->sys_errno));
-        else
-            fprintf(stderr, "sessq: %s: %s (at byte %llu of the file)\n", name, e->message,
-                    (unsigned long long)e->offset);
-        return e->code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE
-             : e->code == IN_ERR_OPEN || e->code == IN_ERR_READ ? SQ_EXIT_NOINPUT
-                                                                : SQ_EXIT_DATA;
+        return input_problem(x, name, e);
     }
 }
 
-static sq_exit read_file(shp_reader *r, const char *path, cli_read_stats *stats)
+static sq_exit read_file(const reading *x, shp_reader *r, const char *path)
 {
     sq_error err = {0};
     in_source *src = in_open(path, &err);
     if (!src) {
-        stats->files_failed++;
-        if (err.code == IN_ERR_NOMEM) {
-            fprintf(stderr, "sessq: %s: out of memory\n", path);
-            return SQ_EXIT_SOFTWARE;
-        }
-        if (err.sys_errno)
-            fprintf(stderr, "sessq: %s: %s: %s\n", path, err.message, strerror(err.sys_errno));
-        else
-            fprintf(stderr, "sessq: %s: %s\n", path, err.message);
-        return SQ_EXIT_NOINPUT;
+        x->stats->files_failed++;
+        return input_problem(x, path, &err);
     }
     sq_exit status = SQ_EXIT_OK;
     if (shp_read(r, src, &err) < 0) {
-        stats->files_failed++;
-        status = report_read_error(in_name(src), &err);
+        x->stats->files_failed++;
+        status = read_problem(x, in_name(src), &err);
     } else {
-        stats->files++;
+        x->stats->files++;
     }
     in_close(src);
     return status;
@@ -109,30 +145,50 @@ static bool is_directory(const char *path)
     return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The files one argument names; NULL after printing why there are none. */
-static char **expand(const char *arg, size_t *count, sq_exit *status)
+/* The files one argument names; NULL after reporting why there are none. */
+static char **expand(const reading *x, const char *arg, size_t *count, sq_exit *status)
 {
     sq_error err = {0};
     char *bad = NULL;
     char **files = in_expand(&arg, 1, count, &err, &bad);
     if (!files) {
-        fprintf(stderr, "sessq: %s: %s%s%s\n", bad ? bad : arg, err.message, err.sys_errno ? ": " : "",
-                err.sys_errno ? strerror(err.sys_errno) : "");
+        *status = input_problem(x, bad ? bad : arg, &err);
         free(bad);
-        *status = err.code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_NOINPUT;
         return NULL;
     }
     if (*count == 0 && is_directory(arg)) {
-        fprintf(stderr, "sessq: %s: no dumps in this directory (files ending in .json, .ndjson or "
-                        ".jsonl, or those with .gz)\n", arg);
         in_free_list(files);
-        *status = SQ_EXIT_DATA;
+        *status = problem(x, FND_NO_DUMPS, SQ_EXIT_DATA, arg, 0, 0,
+                          "no dumps in this directory (files ending in .json, .ndjson or .jsonl, "
+                          "or those with .gz)");
         return NULL;
     }
     return files;
 }
 
-sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, bool keep_going,
+/* For commands other than check: one line saying that the data had oddities, and where to
+ * see them. */
+static void mention_findings(const fnd_list *l)
+{
+    uint64_t n = fnd_total(l, FND_WARNING) + fnd_total(l, FND_ERROR);
+    if (n == 0)
+        return;
+    fprintf(stderr, "sessq: note: the input has %llu oddit%s (", (unsigned long long)n, n == 1 ? "y" : "ies");
+    const char *sep = "";
+    for (fnd_code c = 0; c < FND_NCODES; c++) {
+        uint64_t k = 0;
+        for (size_t i = 0; i < fnd_count(l); i++)
+            k += fnd_get(l, i)->code == c;
+        k += fnd_dropped(l, c);
+        if (k && fnd_code_severity(c) != FND_INFO) {
+            fprintf(stderr, "%s%llu %s", sep, (unsigned long long)k, fnd_code_name(c));
+            sep = ", ";
+        }
+    }
+    fprintf(stderr, "): 'sessq check' shows where\n");
+}
+
+sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli_read_options *o,
                         cli_read_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
@@ -146,18 +202,21 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, bool keep
         args = standard_input;
         nargs = 1;
     }
-    shp_reader *r = shp_new(t);
+    shp_reader *r = shp_new(t, o->findings);
     if (!r) {
         fprintf(stderr, "sessq: out of memory\n");
         return SQ_EXIT_SOFTWARE;
     }
+    tbl_set_limit(t, o->max_memory);
+    reading x = {o, stats};
+    bool go_on = o->keep_going || o->as_findings;
     sq_exit status = SQ_EXIT_OK;
-    for (size_t a = 0; a < nargs && (keep_going || status == SQ_EXIT_OK); a++) {
+    for (size_t a = 0; a < nargs && (go_on || status == SQ_EXIT_OK); a++) {
         size_t count;
         sq_exit s = SQ_EXIT_OK;
-        char **files = expand(args[a], &count, &s);
-        for (size_t i = 0; files && i < count && (keep_going || s == SQ_EXIT_OK); i++)
-            s = worse(s, read_file(r, files[i], stats));
+        char **files = expand(&x, args[a], &count, &s);
+        for (size_t i = 0; files && i < count && (go_on || s == SQ_EXIT_OK) && s != SQ_EXIT_SOFTWARE; i++)
+            s = worse(s, read_file(&x, r, files[i]));
         in_free_list(files);
         status = worse(status, s);
         if (status == SQ_EXIT_SOFTWARE)
@@ -167,6 +226,8 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, bool keep
     stats->documents = totals.documents;
     stats->records = totals.records;
     shp_free(r);
+    if (!o->as_findings && o->findings)
+        mention_findings(o->findings);
     return status;
 }
 
@@ -293,15 +354,42 @@ sq_exit cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
     c->fmt = OUT_TABLE;
+    c->read.max_memory = CLI_DEFAULT_MAX_MEMORY;
     c->filter = flt_new();
-    if (!c->filter) {
+    c->read.findings = fnd_new();
+    if (!c->filter || !c->read.findings) {
         fprintf(stderr, "sessq: out of memory\n");
         return SQ_EXIT_SOFTWARE;
     }
     return SQ_EXIT_OK;
 }
 
-void cli_common_free(cli_common *c) { flt_free(c->filter); }
+void cli_common_free(cli_common *c)
+{
+    flt_free(c->filter);
+    fnd_free(c->read.findings);
+}
+
+/* "512M", "4G", "1048576": bytes. */
+static int parse_size(const char *arg, size_t *bytes)
+{
+    char *end;
+    if (arg[0] < '0' || arg[0] > '9')
+        return -1;
+    unsigned long long v = strtoull(arg, &end, 10);
+    unsigned shift = 0;
+    if (*end) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, *end & ~0x20);
+        if (!u || (end[1] && !(end[1] == 'B' || end[1] == 'b')) || (end[1] && end[2]))
+            return -1;
+        shift = 10 * (unsigned)(u - units + 1);
+    }
+    if (v > (SIZE_MAX >> shift))
+        return -1;
+    *bytes = (size_t)v << shift;
+    return 0;
+}
 
 sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
 {
@@ -320,7 +408,13 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
         c->out.csv_raw = true;
         return SQ_EXIT_OK;
     case 'k':
-        c->keep_going = true;
+        c->read.keep_going = true;
+        return SQ_EXIT_OK;
+    case CLI_OPT_MAX_MEMORY:
+        if (parse_size(arg, &c->read.max_memory) < 0) {
+            fprintf(stderr, "sessq: --max-memory: expected a size like 512M or 4G, not '%s'\n", arg);
+            return SQ_EXIT_USAGE;
+        }
         return SQ_EXIT_OK;
     default:
         if (opt >= CLI_OPT_SINCE && opt <= CLI_OPT_WHERE)
@@ -333,7 +427,7 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
 bool cli_should_write(const cli_common *c, sq_exit status)
 {
     return status == SQ_EXIT_OK ||
-           (c->keep_going && (status == SQ_EXIT_DATA || status == SQ_EXIT_NOINPUT));
+           (c->read.keep_going && (status == SQ_EXIT_DATA || status == SQ_EXIT_NOINPUT));
 }
 
 sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t,
@@ -346,7 +440,7 @@ sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table
         fprintf(stderr, "sessq: out of memory\n");
         return SQ_EXIT_SOFTWARE;
     }
-    sq_exit status = cli_read_inputs(*t, args, nargs, c->keep_going, stats);
+    sq_exit status = cli_read_inputs(*t, args, nargs, &c->read, stats);
     if (!cli_should_write(c, status))
         return status;
     *rows = cli_select(*t, c->filter, nrows);

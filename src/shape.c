@@ -126,6 +126,10 @@ typedef struct {
 
 struct shp_reader {
     tbl_table *table;
+    fnd_list *findings;
+    const char *name; /* of the input being read, for findings */
+    uint64_t flattened;    /* objects PowerShell turned into "@{...}" text */
+    uint64_t flattened_line, flattened_column; /* the first of them */
     json_parser *json;
     shp_stats totals, file;
 
@@ -144,13 +148,15 @@ struct shp_reader {
     char detail[40];
 };
 
-shp_reader *shp_new(tbl_table *table)
+shp_reader *shp_new(tbl_table *table, fnd_list *findings)
 {
     shp_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->table = table;
-    r->json = json_new(JSON_MULTI);
+    r->findings = findings;
+    /* Invalid UTF-8 loses a character, not a session: it is replaced and reported. */
+    r->json = json_new(JSON_MULTI | JSON_REPAIR_UTF8);
     if (!r->json) {
         free(r);
         return NULL;
@@ -199,6 +205,21 @@ static int fail_nomem(shp_reader *r)
     r->err->detail = NULL;
     return -1;
 }
+
+static int fail_limit(shp_reader *r)
+{
+    r->err->code = SHP_ERR_LIMIT;
+    r->err->message = "the sessions read need more memory than the limit (see --max-memory)";
+    r->err->line = r->err->column = 0;
+    r->err->detail = NULL;
+    return -1;
+}
+
+/* Adds a finding about the input being read; only running out of memory stops the reading. */
+#define FINDING(r, code, line, column, ...)                                                    \
+    ((r)->findings && fnd_add((r)->findings, (code), (r)->name, (line), (column), __VA_ARGS__) < 0 \
+         ? fail_nomem(r)                                                                       \
+         : 0)
 
 static const char *const NOT_A_SHAPE =
     "not a known response shape: expected an array of sessions, an envelope with \"results\", "
@@ -341,6 +362,34 @@ static ses_source hint_source(hint h)
 
 /* ---- records into the table --------------------------------------------------------------- */
 
+/* A timestamp the record has but that is not one: the session keeps a null there. */
+static int check_time(shp_reader *r, const collector *c, field f, int64_t parsed, const char *key)
+{
+    if (c->f[f].kind == V_ABSENT || parsed != SES_NULL)
+        return 0;
+    sq_str text = text_of(c, f);
+    return FINDING(r, FND_INVALID_TIMESTAMP, c->line, c->column,
+                   "%s %s%.*s%s is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fffffff][Z|+hh:mm]): it is "
+                   "read as null",
+                   key, c->f[f].kind == V_STRING ? "\"" : "", (int)(text.n > 60 ? 60 : text.n), text.p,
+                   c->f[f].kind == V_STRING ? "\"" : "");
+}
+
+static int check_times(shp_reader *r, const collector *c, const ses_raw *raw)
+{
+    int64_t start = raw->s.num[ses_num_slot(K_START)], end = raw->s.num[ses_num_slot(K_END)];
+    if (check_time(r, c, F_START, start, "start") < 0 || check_time(r, c, F_END, end, "end") < 0)
+        return -1;
+    if (start == SES_NULL || end == SES_NULL || end >= start)
+        return 0;
+    char a[SES_TIME_BUFSZ], b[SES_TIME_BUFSZ];
+    ses_format_time(start, a);
+    ses_format_time(end, b);
+    return FINDING(r, FND_END_BEFORE_START, c->line, c->column,
+                   "session \"%.*s\" ends (%s) before it starts (%s)", (int)text_of(c, F_ID).n,
+                   text_of(c, F_ID).p, b, a);
+}
+
 static int add_record(shp_reader *r, const collector *c, ses_source src)
 {
     ses_raw raw;
@@ -360,9 +409,18 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     raw.duration_ms = millis_of(c);
     raw.server_status = text_of(c, F_STATUS);
     ses_normalize(&raw, src);
-    if (tbl_add(r->table, &raw.s) < 0)
+    if (check_times(r, c, &raw) < 0)
+        return -1;
+    int added = tbl_add(r->table, &raw.s);
+    if (added == TBL_ERR_LIMIT)
+        return fail_limit(r);
+    if (added < 0)
         return fail_nomem(r);
     r->file.records++;
+    if (added == TBL_CHANGED)
+        return FINDING(r, FND_DUPLICATE_ID, c->line, c->column,
+                       "%s session \"%.*s\" was read before with other values; these later ones are kept",
+                       ses_source_name(src), (int)text_of(c, F_ID).n, text_of(c, F_ID).p);
     return 0;
 }
 
@@ -485,8 +543,34 @@ static collector *target(shp_reader *r)
     return &r->top;
 }
 
+/* What PowerShell's ConvertTo-Json writes for an object deeper than its -Depth (2 by
+ * default): "@{id=...; name=...}". */
+static bool flattened(const json_value *v) { return v->n >= 2 && v->p[0] == '@' && v->p[1] == '{'; }
+
+static const char *const FLATTENED =
+    "sessions were flattened into text (\"@{id=...; name=...}\") by PowerShell's ConvertTo-Json, "
+    "whose default -Depth is 2: save the response again with ConvertTo-Json -Depth 10";
+
+/* A record's object (_links, backupJobInfo...) flattened by PowerShell: the session is read,
+ * without what that object held; one finding per input says so. */
+static void note_flattened(shp_reader *r, const json_value *v)
+{
+    if (r->flattened++ == 0)
+        json_locate(r->json, v->offset, &r->flattened_line, &r->flattened_column);
+}
+
+static int note_repaired(shp_reader *r, const json_value *v)
+{
+    uint64_t line, column;
+    json_locate(r->json, v->offset, &line, &column);
+    return FINDING(r, FND_INVALID_UTF8, line, column,
+                   "a string holds bytes that are not UTF-8: they are read as U+FFFD");
+}
+
 static int on_key(shp_reader *r, const json_value *v)
 {
+    if (v->repaired && note_repaired(r, v) < 0)
+        return -1;
     r->pending = key_entry(current(r), v->p, v->n);
     if (r->pending) {
         collector *c = target(r);
@@ -565,8 +649,15 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
     context c = current(r);
     const entry *e = r->pending;
     r->pending = NULL;
-    if (c == C_NONE || c == C_DOC_ARRAY || c == C_RESULTS)
+    if (t == JSON_STRING && v->repaired && note_repaired(r, v) < 0)
+        return -1;
+    if (c == C_NONE || c == C_DOC_ARRAY || c == C_RESULTS) {
+        if (t == JSON_STRING && flattened(v))
+            return fail_at(r, SHP_ERR_POWERSHELL, FLATTENED, v->offset);
         return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
+    }
+    if (e && e->child != C_IGNORE && t == JSON_STRING && flattened(v))
+        note_flattened(r, v);
     if (!e || e->f == F_NONE || t == JSON_NULL)
         return 0;
     static const char *const literal[] = {[JSON_TRUE] = "true", [JSON_FALSE] = "false"};
@@ -603,9 +694,11 @@ static int on_token(shp_reader *r, json_token t, const json_value *v)
 
 /* ---- reading an input --------------------------------------------------------------------- */
 
-static void start_input(shp_reader *r, sq_error *err)
+static void start_input(shp_reader *r, in_source *src, sq_error *err)
 {
     json_reset(r->json);
+    r->name = in_name(src);
+    r->flattened = 0;
     r->err = err;
     r->depth = 0;
     r->ignoring = 0;
@@ -659,12 +752,24 @@ static int read_all(shp_reader *r, in_source *src)
 int shp_read(shp_reader *r, in_source *src, sq_error *err)
 {
     memset(err, 0, sizeof *err);
-    start_input(r, err);
+    start_input(r, src, err);
     if (read_all(r, src) < 0) {
         int code = err->code;
         if (tbl_rollback(r->table) < 0)
             code = SHP_ERR_NOMEM;
         err->code = code;
+        return -1;
+    }
+    if (r->flattened && r->findings &&
+        fnd_add(r->findings, FND_POWERSHELL_TRUNCATED, r->name, r->flattened_line, r->flattened_column,
+                "%llu object%s (_links, backupJobInfo...) %s flattened into \"@{...}\" text by PowerShell's "
+                "ConvertTo-Json, whose default -Depth is 2: the sessions are read without what they held; "
+                "save the response again with ConvertTo-Json -Depth 10",
+                (unsigned long long)r->flattened, r->flattened == 1 ? "" : "s",
+                r->flattened == 1 ? "was" : "were") < 0) {
+        tbl_rollback(r->table);
+        err->code = SHP_ERR_NOMEM;
+        err->message = "out of memory";
         return -1;
     }
     tbl_commit(r->table);

@@ -45,6 +45,9 @@ struct tbl_table {
     size_t row_mask;
     size_t duplicates;
 
+    size_t bytes; /* held: blocks, arrays and hash slots */
+    size_t limit; /* 0: none */
+
     size_t mark; /* rows before tbl_begin() */
     size_t mark_duplicates;
     undo *undos;
@@ -77,19 +80,34 @@ static uint32_t hash_text(const char *p, size_t n)
     return (uint32_t)mix(h ^ w);
 }
 
-static bool grow_array(void **a, size_t *cap, size_t need, size_t size)
+/* Whether `more` bytes fit under the limit; `t` may be NULL while the table is being made. */
+static bool within_limit(const tbl_table *t, size_t more)
+{
+    return !t || !t->limit || (t->bytes <= t->limit && more <= t->limit - t->bytes);
+}
+
+static void account(tbl_table *t, size_t added, size_t freed)
+{
+    t->bytes = t->bytes + added - freed;
+}
+
+/* Grows an array to hold `need` elements; TBL_ERR_LIMIT, TBL_ERR_NOMEM or 0. */
+static int grow_array(tbl_table *t, void **a, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
-        return true;
+        return 0;
     size_t n = *cap ? *cap * 2 : 1024;
     while (n < need)
         n *= 2;
+    if (!within_limit(t, (n - *cap) * size))
+        return TBL_ERR_LIMIT;
     void *b = realloc(*a, n * size);
     if (!b)
-        return false;
+        return TBL_ERR_NOMEM;
+    account(t, n * size, *cap * size);
     *a = b;
     *cap = n;
-    return true;
+    return 0;
 }
 
 tbl_table *tbl_new(void)
@@ -105,6 +123,7 @@ tbl_table *tbl_new(void)
         tbl_free(t);
         return NULL;
     }
+    t->bytes = sizeof *t + (t->str_mask + 1 + t->row_mask + 1) * sizeof(uint32_t);
     return t;
 }
 
@@ -126,14 +145,17 @@ void tbl_free(tbl_table *t)
 
 /* ---- the string pool ---------------------------------------------------------------------- */
 
-static char *pool_copy(tbl_table *t, const char *p, size_t n)
+/* A copy of p[0..n) in the pool, or NULL with *why set. */
+static char *pool_copy(tbl_table *t, const char *p, size_t n, int *why)
 {
     block *b = t->blocks;
     if (!b || b->size - b->used < n) {
         size_t size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
-        block *nb = malloc(sizeof *nb + size);
+        *why = within_limit(t, sizeof(block) + size) ? TBL_ERR_NOMEM : TBL_ERR_LIMIT;
+        block *nb = *why == TBL_ERR_LIMIT ? NULL : malloc(sizeof *nb + size);
         if (!nb)
             return NULL;
+        account(t, sizeof *nb + size, 0);
         nb->used = 0;
         nb->size = size;
         /* A block made for one big string goes behind the current one, so the current one
@@ -153,12 +175,15 @@ static char *pool_copy(tbl_table *t, const char *p, size_t n)
     return dst;
 }
 
-static bool rehash_strings(tbl_table *t)
+static int rehash_strings(tbl_table *t)
 {
     size_t mask = t->str_mask * 2 + 1;
+    if (!within_limit(t, (mask - t->str_mask) * sizeof(uint32_t)))
+        return TBL_ERR_LIMIT;
     uint32_t *slots = calloc(mask + 1, sizeof *slots);
     if (!slots)
-        return false;
+        return TBL_ERR_NOMEM;
+    account(t, (mask + 1) * sizeof *slots, (t->str_mask + 1) * sizeof *slots);
     for (size_t id = 1; id <= t->nstrs; id++) {
         size_t i = t->strs[id - 1].hash & mask;
         while (slots[i])
@@ -168,11 +193,12 @@ static bool rehash_strings(tbl_table *t)
     free(t->str_slots);
     t->str_slots = slots;
     t->str_mask = mask;
-    return true;
+    return 0;
 }
 
-/* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX when out of memory. */
-static uint32_t intern(tbl_table *t, sq_str s)
+/* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX with *why set
+ * when it cannot be kept. */
+static uint32_t intern(tbl_table *t, sq_str s, int *why)
 {
     if (!s.p)
         return 0;
@@ -183,16 +209,18 @@ static uint32_t intern(tbl_table *t, sq_str s)
         if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
             return id;
     }
-    if (t->nstrs >= UINT32_MAX - 1 || !grow_array((void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs))
+    *why = t->nstrs >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
+         : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
+    if (*why)
         return UINT32_MAX;
     /* An empty string needs no bytes, but a non-NULL pointer. */
-    const char *copy = s.n ? pool_copy(t, s.p, s.n) : "";
+    const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
     if (!copy)
         return UINT32_MAX;
     t->strs[t->nstrs++] = (pooled){copy, s.n, h};
     uint32_t id = (uint32_t)t->nstrs;
     t->str_slots[i] = id;
-    if (t->nstrs * 2 > t->str_mask && !rehash_strings(t))
+    if (t->nstrs * 2 > t->str_mask && (*why = rehash_strings(t)) != 0)
         return UINT32_MAX;
     return id;
 }
@@ -201,11 +229,14 @@ static uint32_t intern(tbl_table *t, sq_str s)
 
 static uint32_t row_hash(uint8_t source, uint32_t id) { return (uint32_t)mix((uint64_t)source << 32 | id); }
 
-static bool rehash_rows(tbl_table *t, size_t mask)
+static int rehash_rows(tbl_table *t, size_t mask)
 {
+    if (mask > t->row_mask && !within_limit(t, (mask - t->row_mask) * sizeof(uint32_t)))
+        return TBL_ERR_LIMIT;
     uint32_t *slots = calloc(mask + 1, sizeof *slots);
     if (!slots)
-        return false;
+        return TBL_ERR_NOMEM;
+    account(t, (mask + 1) * sizeof *slots, (t->row_mask + 1) * sizeof *slots);
     for (size_t r = 0; r < t->nrows; r++) {
         size_t i = row_hash(t->rows[r].source, t->rows[r].text[ID]) & mask;
         while (slots[i])
@@ -215,7 +246,7 @@ static bool rehash_rows(tbl_table *t, size_t mask)
     free(t->row_slots);
     t->row_slots = slots;
     t->row_mask = mask;
-    return true;
+    return 0;
 }
 
 /* The slot of (source, id): holding its row, or the empty one where it would go. */
@@ -233,10 +264,11 @@ static size_t find_row(const tbl_table *t, uint8_t source, uint32_t id)
 int tbl_add(tbl_table *t, const ses_session *s)
 {
     row nr;
+    int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
-        nr.text[k] = intern(t, s->text[k]);
+        nr.text[k] = intern(t, s->text[k], &why);
         if (nr.text[k] == UINT32_MAX)
-            return -1;
+            return why;
     }
     memcpy(nr.num, s->num, sizeof nr.num);
     nr.source = (uint8_t)s->source;
@@ -245,23 +277,35 @@ int tbl_add(tbl_table *t, const ses_session *s)
     uint32_t existing = t->row_slots[slot];
     if (existing) {
         size_t index = existing - 1;
-        if (index < t->mark) {
-            if (!grow_array((void **)&t->undos, &t->undos_cap, t->nundos + 1, sizeof *t->undos))
-                return -1;
-            t->undos[t->nundos++] = (undo){index, t->rows[index]};
+        row *old = &t->rows[index];
+        /* Interned text: equal ids are equal text. */
+        if (!memcmp(old->text, nr.text, sizeof nr.text) && !memcmp(old->num, nr.num, sizeof nr.num)) {
+            t->duplicates++;
+            return TBL_SAME;
         }
-        t->rows[index] = nr;
+        if (index < t->mark) {
+            if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1, sizeof *t->undos)))
+                return why;
+            t->undos[t->nundos++] = (undo){index, *old};
+        }
+        *old = nr;
         t->duplicates++;
-        return 0;
+        return TBL_CHANGED;
     }
-    if (t->nrows >= UINT32_MAX - 1 || !grow_array((void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows))
-        return -1;
+    why = t->nrows >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
+        : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
+    if (why)
+        return why;
     t->rows[t->nrows++] = nr;
     t->row_slots[slot] = (uint32_t)t->nrows;
-    if (t->nrows * 2 > t->row_mask && !rehash_rows(t, t->row_mask * 2 + 1))
-        return -1;
-    return 0;
+    if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
+        return why;
+    return TBL_ADDED;
 }
+
+void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
+
+size_t tbl_memory(const tbl_table *t) { return t->bytes; }
 
 void tbl_begin(tbl_table *t)
 {
@@ -285,7 +329,7 @@ int tbl_rollback(tbl_table *t)
     t->nrows = t->mark;
     t->duplicates = t->mark_duplicates;
     /* Rows past the mark are gone: their index entries go with a rebuild (a rare path). */
-    return rehash_rows(t, t->row_mask) ? 0 : -1;
+    return rehash_rows(t, t->row_mask) == TBL_ERR_NOMEM ? TBL_ERR_NOMEM : 0;
 }
 
 size_t tbl_count(const tbl_table *t) { return t->nrows; }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "findings.h"
 #include "input.h"
 #include "session.h"
 #include "shape.h"
@@ -30,7 +31,7 @@ static void setup(void)
 {
     T = tbl_new();
     cr_assert_not_null(T);
-    R = shp_new(T);
+    R = shp_new(T, NULL);
     cr_assert_not_null(R);
 }
 
@@ -729,7 +730,7 @@ Test(shape, unknown_keys_skipped_at_every_level)
 {
     tbl_table *clean = tbl_new();
     cr_assert_not_null(clean);
-    shp_reader *cr = shp_new(clean);
+    shp_reader *cr = shp_new(clean, NULL);
     cr_assert_not_null(cr);
     read_ok_into(cr, CLEAN_ENVELOPE);
     read_ok(NOISY_ENVELOPE);
@@ -1136,16 +1137,37 @@ Test(shape, invalid_json_has_line_and_column)
     check_totals(0, 0);
 }
 
-Test(shape, invalid_utf8_is_invalid_json)
+/* Invalid UTF-8 costs a character, not the session: the byte becomes U+FFFD (EF BF BD) and a
+ * finding says where the string starts (column 8: the quote after "id":). */
+Test(shape, invalid_utf8_is_replaced_and_reported)
 {
+    static const char doc[] = "[{\"id\":\"a\xff\"}]";
+    char path[] = "/tmp/sessq-shape-utf8-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, doc, sizeof doc - 1), (ssize_t)(sizeof doc - 1));
+    close(fd);
+    fnd_list *findings = fnd_new();
+    shp_reader *r = shp_new(T, findings);
     sq_error err;
-    static const char doc[] = "[{\"id\":\"\xff\"}]";
-    int rc = read_raw(doc, sizeof doc - 1, &err);
-    cr_assert_eq(rc, -1);
-    cr_assert_eq(err.code, SHP_ERR_JSON);
-    cr_assert_eq(err.line, 1);
-    cr_assert_eq(err.column, 9);
-    cr_assert_eq(tbl_count(T), 0);
+    in_source *src = in_open(path, &err);
+    cr_assert_not_null(src);
+    cr_assert_eq(shp_read(r, src, &err), 0);
+    in_close(src);
+    unlink(path);
+    cr_assert_eq(tbl_count(T), 1);
+    cr_assert_eq(fnd_count(findings), 1);
+    const fnd_finding *f = fnd_get(findings, 0);
+    cr_expect_eq(f->code, FND_INVALID_UTF8);
+    cr_expect_eq(f->line, 1);
+    cr_expect_eq(f->column, 8);
+    sq_value v;
+    char scratch[SES_TIME_BUFSZ];
+    tbl_get(T, 0, K_ID, &v, scratch);
+    cr_assert_eq(v.len, 4);
+    cr_expect_eq(memcmp(v.text, "a\xef\xbf\xbd", 4), 0);
+    shp_free(r);
+    fnd_free(findings);
 }
 
 Test(shape, empty_input_is_an_error)
