@@ -129,25 +129,39 @@ const char *json_error_found(const json_parser *p) { return p->found; }
 
 /* ---- positions ---------------------------------------------------------------------------- */
 
-/* Moves a position over n bytes: lines end at '\n'; a column counts UTF-8 lead bytes. */
+/* Moves a position over n bytes: lines end at '\n'; a column counts UTF-8 lead bytes. Every
+ * byte of the input passes here once, so it goes 16 bytes at a time where it can. */
 static void count_span(position *at, const uchar *s, size_t n)
 {
-    size_t last_nl = n;
-    uint64_t lines = 0;
-    for (size_t i = 0; i < n; i++)
-        lines += s[i] == '\n';
-    if (lines) {
-        last_nl = n - 1;
-        while (s[last_nl] != '\n')
-            last_nl--;
-        at->line += lines;
-        at->column = 1;
+    uint64_t line = at->line, column = at->column;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i top = _mm_set1_epi8((char)0xC0);
+    const __m128i continuation = _mm_set1_epi8((char)0x80);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        unsigned lines = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, newline));
+        unsigned chars = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, top), continuation)) & 0xFFFF;
+        if (lines) {
+            unsigned last = 31u - (unsigned)__builtin_clz(lines);
+            line += (unsigned)__builtin_popcount(lines);
+            column = 1 + (unsigned)__builtin_popcount(chars >> last >> 1);
+        } else {
+            column += (unsigned)__builtin_popcount(chars);
+        }
     }
-    size_t from = last_nl == n ? 0 : last_nl + 1;
-    uint64_t chars = 0;
-    for (size_t i = from; i < n; i++)
-        chars += (s[i] & 0xC0) != 0x80;
-    at->column += chars;
+#endif
+    for (; i < n; i++) {
+        if (s[i] == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column += (s[i] & 0xC0) != 0x80;
+        }
+    }
+    at->line = line;
+    at->column = column;
     at->offset += n;
 }
 
