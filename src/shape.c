@@ -55,12 +55,13 @@ typedef enum { H_NONE, H_RETRIEVAL, H_AZURE } hint;
 
 typedef struct {
     const char *name;
+    uint8_t len;
     field f;
     context child; /* for an object value */
     hint hint;
 } entry;
 
-#define E(n, f, c, h) {n, f, c, h}
+#define E(n, f, c, h) {n, sizeof n - 1, f, c, h}
 static const entry record_keys[] = {
     E("id", F_ID, C_IGNORE, H_NONE),
     E("name", F_NAME, C_IGNORE, H_NONE),
@@ -88,11 +89,11 @@ static const entry record_keys[] = {
     E("repositoryJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
     E("restoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
     E("fileLevelRestoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
-    {NULL, F_NONE, C_IGNORE, H_NONE},
+    {NULL, 0, F_NONE, C_IGNORE, H_NONE},
 };
 static const entry results_key = E("results", F_NONE, C_RESULTS, H_NONE);
-static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE), {NULL, F_NONE, C_IGNORE, H_NONE}};
-static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE), {NULL, F_NONE, C_IGNORE, H_NONE}};
+static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE), {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE), {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
 static const entry job_info_keys[] = {
     E("policyId", F_POLICY_ID, C_IGNORE, H_NONE),
     E("policyName", F_POLICY_NAME, C_IGNORE, H_NONE),
@@ -100,7 +101,7 @@ static const entry job_info_keys[] = {
     E("repositoryId", F_REPOSITORY_ID, C_IGNORE, H_NONE),
     E("repositoryName", F_REPOSITORY_NAME, C_IGNORE, H_NONE),
     E("reason", F_REASON, C_IGNORE, H_NONE),
-    {NULL, F_NONE, C_IGNORE, H_NONE},
+    {NULL, 0, F_NONE, C_IGNORE, H_NONE},
 };
 #undef E
 
@@ -141,6 +142,7 @@ struct shp_reader {
 
     bool envelope;          /* the document is an object with "results" */
     bool envelope_links;    /* its "_links" has been read */
+    ses_source envelope_source; /* what its "_links.self.href" names, once read */
     collector *deferred;    /* records waiting for the envelope's "_links" */
     size_t ndeferred, deferred_cap;
 
@@ -316,43 +318,26 @@ static int64_t millis_of(const collector *c)
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-static bool contains_nocase(const char *p, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++) {
-        size_t j = 0;
-        while (j < k && (p[i + j] | 0x20) == needle[j])
-            j++;
-        if (j == k)
-            return true;
-    }
-    return false;
-}
-
-/* The source a link's path names ("/v6/RestoreSessions?offset=0" -> vb365-restore). */
+/* The source a link's path names ("/v6/RestoreSessions?offset=0" -> vb365-restore): the last
+ * path segment that is one of the collections. */
 static ses_source href_source(sq_str href)
 {
-    if (!href.p)
-        return SES_SRC_NONE;
-    const char *p = href.p;
-    size_t n = href.n;
-    const char *scheme = memchr(p, ':', n);
-    if (scheme && (size_t)(scheme - p) + 3 <= n && scheme[1] == '/' && scheme[2] == '/') {
-        const char *host = scheme + 3;
-        const char *path = memchr(host, '/', n - (size_t)(host - p));
-        n = path ? n - (size_t)(path - p) : 0;
-        p = path ? path : p;
+    ses_source found = SES_SRC_NONE;
+    const char *p = href.p, *end = href.p + href.n;
+    while (p && p < end && *p != '?' && *p != '#') {
+        const char *seg = p;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+        size_t len = (size_t)(p - seg);
+        if (len == 15 && !strncasecmp(seg, "restoresessions", 15))
+            found = SES_SRC_VB365_RESTORE;
+        else if (len == 21 && !strncasecmp(seg, "dataretrievalsessions", 21))
+            found = SES_SRC_VB365_RETRIEVAL;
+        else if (len == 11 && !strncasecmp(seg, "jobsessions", 11))
+            found = SES_SRC_AZURE_JOB;
+        p += p < end && *p == '/';
     }
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '?' || p[i] == '#')
-            n = i;
-    if (contains_nocase(p, n, "/dataretrievalsessions"))
-        return SES_SRC_VB365_RETRIEVAL;
-    if (contains_nocase(p, n, "/restoresessions"))
-        return SES_SRC_VB365_RESTORE;
-    if (contains_nocase(p, n, "/jobsessions"))
-        return SES_SRC_AZURE_JOB;
-    return SES_SRC_NONE;
+    return found;
 }
 
 static ses_source hint_source(hint h)
@@ -452,11 +437,11 @@ static int defer_record(shp_reader *r, const collector *c)
 }
 
 /* The contract's rule: the record's link, else the envelope's, else the record's keys. */
-static ses_source record_source(const shp_reader *r, const collector *c)
+static ses_source record_source(const shp_reader *r, const collector *c, ses_source own)
 {
-    ses_source src = href_source(text_of(c, F_HREF));
+    ses_source src = own;
     if (!src && r->envelope)
-        src = href_source(text_of(&r->top, F_HREF));
+        src = r->envelope_links ? r->envelope_source : href_source(text_of(&r->top, F_HREF));
     return src ? src : hint_source(c->hint);
 }
 
@@ -476,18 +461,19 @@ static int finish_record(shp_reader *r, const collector *c)
 {
     if (!has_id(c))
         return fail_record(r, c, SHP_ERR_NO_ID, "session without \"id\": every session record needs one");
-    ses_source src = href_source(text_of(c, F_HREF));
+    ses_source own = href_source(text_of(c, F_HREF));
     /* Once one record waits for the envelope's "_links", the ones after it wait too, so that
      * the table keeps the input order. */
-    if (r->envelope && !r->envelope_links && (!src || r->ndeferred))
+    if (r->envelope && !r->envelope_links && (!own || r->ndeferred))
         return defer_record(r, c);
-    return add_record(r, c, record_source(r, c));
+    return add_record(r, c, record_source(r, c, own));
 }
 
 static int finish_envelope(shp_reader *r)
 {
     for (size_t i = 0; i < r->ndeferred; i++)
-        if (add_record(r, &r->deferred[i], record_source(r, &r->deferred[i])) < 0)
+        if (add_record(r, &r->deferred[i],
+                       record_source(r, &r->deferred[i], href_source(text_of(&r->deferred[i], F_HREF)))) < 0)
             return -1;
     free_deferred(r);
     return 0;
@@ -504,10 +490,12 @@ static int finish_top(shp_reader *r)
 
 /* ---- the state machine -------------------------------------------------------------------- */
 
+/* Servers spell keys in camelCase; the case-blind compare is only for the odd one that does
+ * not, so it runs only where the lengths agree. */
 static const entry *lookup(const entry *table, const char *key, size_t n)
 {
     for (const entry *e = table; e->name; e++)
-        if (strlen(e->name) == n && !strncasecmp(e->name, key, n))
+        if (e->len == n && (!memcmp(e->name, key, n) || !strncasecmp(e->name, key, n)))
             return e;
     return NULL;
 }
@@ -639,8 +627,10 @@ static int on_close(shp_reader *r)
         return finish_record(r, &r->rec);
     if (c == C_TOP)
         return finish_top(r);
-    if (c == C_LINKS && current(r) == C_TOP)
+    if (c == C_LINKS && current(r) == C_TOP) {
         r->envelope_links = true;
+        r->envelope_source = href_source(text_of(&r->top, F_HREF));
+    }
     return 0;
 }
 
