@@ -33,6 +33,8 @@ typedef struct {
     uint64_t line;
     uint64_t column;
     int sys_errno;       /* errno of a failed system call, else 0 */
+    int cause;           /* when a module passes on an error of the one below it: that error's
+                            own code (shape's SHP_ERR_INPUT keeps input's IN_ERR_* here) */
     const char *detail;  /* what was found there ("'.'"), or NULL; owned by the producer and
                             valid until its next call */
 } sq_error;

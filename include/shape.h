@@ -13,7 +13,8 @@
 
 enum {
     SHP_OK = 0,
-    SHP_ERR_INPUT,   /* the input could not be read: err as in_read() gave it */
+    SHP_ERR_INPUT,   /* the input could not be read: err as in_read() gave it, its code in
+                        err->cause */
     SHP_ERR_JSON,    /* invalid JSON: err has line, column and detail */
     SHP_ERR_SHAPE,   /* valid JSON of no known response shape */
     SHP_ERR_NO_ID,   /* a session record without "id" */

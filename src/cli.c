@@ -115,8 +115,11 @@ static sq_exit read_problem(const reading *x, const char *name, const sq_error *
         return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, name, 0, 0, "%s", e->message);
     case SHP_ERR_NOMEM:
         return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, name, 0, 0, "out of memory");
-    default:
-        return input_problem(x, name, e);
+    default: { /* SHP_ERR_INPUT: what input said */
+        sq_error cause = *e;
+        cause.code = e->cause;
+        return input_problem(x, name, &cause);
+    }
     }
 }
 

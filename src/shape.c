@@ -720,6 +720,7 @@ static int read_all(shp_reader *r, in_source *src)
         if (rc < 0) {
             r->err->detail = NULL;
             r->err->line = r->err->column = 0;
+            r->err->cause = r->err->code;
             r->err->code = SHP_ERR_INPUT;
             return -1;
         }
