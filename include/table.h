@@ -1,5 +1,7 @@
-/* table.h: the session table: every session read, its text interned, deduplicated by
- * (source, id). Everything it holds is freed at once by tbl_free(). */
+/* table.h: the session table: every session read, deduplicated by (source, id). Text of keys
+ * with few distinct values (type, status, organization...) is interned, one copy per text; id,
+ * name, details and retrieval_id, nearly always unique, are copied as they come. Everything it
+ * holds is freed at once by tbl_free(). */
 #ifndef TABLE_H
 #define TABLE_H
 

@@ -129,39 +129,46 @@ const char *json_error_found(const json_parser *p) { return p->found; }
 
 /* ---- positions ---------------------------------------------------------------------------- */
 
-/* Moves a position over n bytes: lines end at '\n'; a column counts UTF-8 lead bytes. Every
- * byte of the input passes here once, so it goes 16 bytes at a time where it can. */
-static void count_span(position *at, const uchar *s, size_t n)
+/* Newlines in s[0..n). Every input byte passes here once, so it goes 16 bytes at a time. */
+static uint64_t count_newlines(const uchar *s, size_t n)
 {
-    uint64_t line = at->line, column = at->column;
+    uint64_t lines = 0;
     size_t i = 0;
 #ifdef __SSE2__
     const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i top = _mm_set1_epi8((char)0xC0);
-    const __m128i continuation = _mm_set1_epi8((char)0x80);
-    for (; i + 16 <= n; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        unsigned lines = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, newline));
-        unsigned chars = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, top), continuation)) & 0xFFFF;
-        if (lines) {
-            unsigned last = 31u - (unsigned)__builtin_clz(lines);
-            line += (unsigned)__builtin_popcount(lines);
-            column = 1 + (unsigned)__builtin_popcount(chars >> last >> 1);
-        } else {
-            column += (unsigned)__builtin_popcount(chars);
+    const __m128i one = _mm_set1_epi8(1);
+    while (i + 16 <= n) {
+        /* Byte counters hold up to 255 blocks before they are summed into 64-bit lanes. */
+        __m128i counts = _mm_setzero_si128();
+        size_t end = i + 16 * 255 < n ? i + 16 * 255 : n;
+        for (; i + 16 <= end; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            counts = _mm_add_epi8(counts, _mm_and_si128(_mm_cmpeq_epi8(x, newline), one));
         }
+        __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+        lines += (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
 #endif
-    for (; i < n; i++) {
-        if (s[i] == '\n') {
-            line++;
-            column = 1;
-        } else {
-            column += (s[i] & 0xC0) != 0x80;
-        }
+    for (; i < n; i++)
+        lines += s[i] == '\n';
+    return lines;
+}
+
+/* Moves a position over n bytes: lines end at '\n'; a column counts UTF-8 lead bytes since
+ * the last one. */
+static void count_span(position *at, const uchar *s, size_t n)
+{
+    uint64_t lines = count_newlines(s, n);
+    size_t from = 0;
+    if (lines) {
+        from = n;
+        while (s[from - 1] != '\n')
+            from--;
+        at->line += lines;
+        at->column = 1;
     }
-    at->line = line;
-    at->column = column;
+    for (size_t i = from; i < n; i++)
+        at->column += (s[i] & 0xC0) != 0x80;
     at->offset += n;
 }
 
@@ -590,6 +597,33 @@ static size_t skip_letters(const uchar *s, size_t i, size_t n)
 
 static bool is_space(uchar c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+/* Index of the first byte at or after i that is not JSON whitespace. Pretty-printed dumps put
+ * a newline and a run of indentation before most tokens: after a first test byte by byte,
+ * the run is crossed 16 bytes at a time. */
+static size_t skip_space(const uchar *s, size_t i, size_t n)
+{
+    if (i < n && !is_space(s[i]))
+        return i;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i tab = _mm_set1_epi8('\t');
+    const __m128i cr = _mm_set1_epi8('\r');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
+        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
+        if (other)
+            return i + (size_t)__builtin_ctz(other);
+        i += 16;
+    }
+#endif
+    while (i < n && is_space(s[i]))
+        i++;
+    return i;
+}
+
 static json_token push(json_parser *p, uchar is_object, uint64_t off)
 {
     if (p->depth >= SQ_MAX_DEPTH)
@@ -826,9 +860,7 @@ static json_token next_token(json_parser *p, json_value *v)
     }
     for (;;) {
         const uchar *b = p->buf;
-        size_t pos = p->pos, len = p->len;
-        while (pos < len && is_space(b[pos]))
-            pos++;
+        size_t pos = skip_space(b, p->pos, p->len), len = p->len;
         p->pos = pos;
         if (pos == len)
             return p->finished ? unexpected_end(p) : JSON_NEED_MORE;

@@ -45,6 +45,7 @@ struct tbl_table {
     size_t row_mask;
     size_t duplicates;
 
+    bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
     size_t bytes; /* held: blocks, arrays and hash slots */
     size_t limit; /* 0: none */
 
@@ -76,7 +77,8 @@ static uint32_t hash_text(const char *p, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, p, n);
+    if (n)
+        memcpy(&w, p, n);
     return (uint32_t)mix(h ^ w);
 }
 
@@ -124,6 +126,10 @@ tbl_table *tbl_new(void)
         return NULL;
     }
     t->bytes = sizeof *t + (t->str_mask + 1 + t->row_mask + 1) * sizeof(uint32_t);
+    /* Nearly every session has its own id, name and details: looking them up in the pool's
+     * hash would cost a cache miss each and find nothing. */
+    t->plain[ses_text_slot(K_ID)] = t->plain[ses_text_slot(K_NAME)] = true;
+    t->plain[ses_text_slot(K_DETAILS)] = t->plain[ses_text_slot(K_RETRIEVAL_ID)] = true;
     return t;
 }
 
@@ -225,9 +231,26 @@ static uint32_t intern(tbl_table *t, sq_str s, int *why)
     return id;
 }
 
+/* The id of a copy of s that is not looked up or entered in the hash (its hash, given, is
+ * kept for the row index); 0 for null; UINT32_MAX with *why set when it cannot be kept. */
+static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
+{
+    if (!s.p)
+        return 0;
+    *why = t->nstrs >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
+         : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
+    if (*why)
+        return UINT32_MAX;
+    const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
+    if (!copy)
+        return UINT32_MAX;
+    t->strs[t->nstrs++] = (pooled){copy, s.n, hash};
+    return (uint32_t)t->nstrs;
+}
+
 /* ---- rows and their index ----------------------------------------------------------------- */
 
-static uint32_t row_hash(uint8_t source, uint32_t id) { return (uint32_t)mix((uint64_t)source << 32 | id); }
+static uint32_t row_hash(uint8_t source, uint32_t id_hash) { return (uint32_t)mix((uint64_t)source << 32 | id_hash); }
 
 static int rehash_rows(tbl_table *t, size_t mask)
 {
@@ -238,7 +261,7 @@ static int rehash_rows(tbl_table *t, size_t mask)
         return TBL_ERR_NOMEM;
     account(t, (mask + 1) * sizeof *slots, (t->row_mask + 1) * sizeof *slots);
     for (size_t r = 0; r < t->nrows; r++) {
-        size_t i = row_hash(t->rows[r].source, t->rows[r].text[ID]) & mask;
+        size_t i = row_hash(t->rows[r].source, t->strs[t->rows[r].text[ID] - 1].hash) & mask;
         while (slots[i])
             i = (i + 1) & mask;
         slots[i] = (uint32_t)(r + 1);
@@ -249,49 +272,80 @@ static int rehash_rows(tbl_table *t, size_t mask)
     return 0;
 }
 
-/* The slot of (source, id): holding its row, or the empty one where it would go. */
-static size_t find_row(const tbl_table *t, uint8_t source, uint32_t id)
+static bool same_text(const pooled *e, sq_str s)
 {
-    size_t i = row_hash(source, id) & t->row_mask;
+    return e->n == s.n && (s.n == 0 || !memcmp(e->p, s.p, s.n));
+}
+
+/* The slot of (source, id): holding its row, or the empty one where it would go. */
+static size_t find_row(const tbl_table *t, uint8_t source, uint32_t id_hash, sq_str id)
+{
+    size_t i = row_hash(source, id_hash) & t->row_mask;
     for (uint32_t r; (r = t->row_slots[i]); i = (i + 1) & t->row_mask) {
         const row *x = &t->rows[r - 1];
-        if (x->source == source && x->text[ID] == id)
+        const pooled *e = &t->strs[x->text[ID] - 1];
+        if (x->source == source && e->hash == id_hash && same_text(e, id))
             break;
     }
     return i;
 }
 
-int tbl_add(tbl_table *t, const ses_session *s)
+/* Whether row x holds exactly the values of s. */
+static bool same_values(const tbl_table *t, const row *x, const ses_session *s)
 {
-    row nr;
+    if (memcmp(x->num, s->num, sizeof x->num))
+        return false;
+    for (int k = 0; k < SES_NTEXT; k++) {
+        if (!x->text[k] != !s->text[k].p)
+            return false;
+        if (x->text[k] && !same_text(&t->strs[x->text[k] - 1], s->text[k]))
+            return false;
+    }
+    return true;
+}
+
+/* Copies s into a row: interned or stored text, numbers. 0 or a TBL_ERR_*. */
+static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *nr)
+{
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
-        nr.text[k] = intern(t, s->text[k], &why);
-        if (nr.text[k] == UINT32_MAX)
+        nr->text[k] = t->plain[k] ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
+                                  : intern(t, s->text[k], &why);
+        if (nr->text[k] == UINT32_MAX)
             return why;
     }
-    memcpy(nr.num, s->num, sizeof nr.num);
-    nr.source = (uint8_t)s->source;
+    memcpy(nr->num, s->num, sizeof nr->num);
+    nr->source = (uint8_t)s->source;
+    return 0;
+}
 
-    size_t slot = find_row(t, nr.source, nr.text[ID]);
+int tbl_add(tbl_table *t, const ses_session *s)
+{
+    sq_str id = s->text[ID];
+    uint32_t id_hash = hash_text(id.p, id.n);
+    size_t slot = find_row(t, (uint8_t)s->source, id_hash, id);
     uint32_t existing = t->row_slots[slot];
+    row nr;
+    int why;
     if (existing) {
         size_t index = existing - 1;
-        row *old = &t->rows[index];
-        /* Interned text: equal ids are equal text. */
-        if (!memcmp(old->text, nr.text, sizeof nr.text) && !memcmp(old->num, nr.num, sizeof nr.num)) {
+        if (same_values(t, &t->rows[index], s)) {
             t->duplicates++;
             return TBL_SAME;
         }
+        if ((why = make_row(t, s, id_hash, &nr)))
+            return why;
         if (index < t->mark) {
             if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1, sizeof *t->undos)))
                 return why;
-            t->undos[t->nundos++] = (undo){index, *old};
+            t->undos[t->nundos++] = (undo){index, t->rows[index]};
         }
-        *old = nr;
+        t->rows[index] = nr;
         t->duplicates++;
         return TBL_CHANGED;
     }
+    if ((why = make_row(t, s, id_hash, &nr)))
+        return why;
     why = t->nrows >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
         : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (why)

@@ -194,34 +194,46 @@ Test(table, source_names)
 
 /* ---- text ----------------------------------------------------------------------------------- */
 
+/* Keys of few values (organization, type, status...) are interned: one copy per text. */
 Test(table, interning_gives_equal_pointers)
 {
-    char name1[] = "Exchange data retrieval";
-    char name2[] = "Exchange data retrieval";
-    ses_session a = named(SES_SRC_VB365_RETRIEVAL, "a", name1);
-    ses_session b = named(SES_SRC_VB365_RETRIEVAL, "b", name2);
+    char org1[] = "Exchange data retrieval";
+    char org2[] = "Exchange data retrieval";
+    ses_session a = make(SES_SRC_VB365_RETRIEVAL, "a");
+    ses_session b = make(SES_SRC_VB365_RETRIEVAL, "b");
+    put(&a, K_ORGANIZATION, org1);
+    put(&b, K_ORGANIZATION, org2);
     put(&b, K_TYPE, "Exchange data retrieval");
     put(&a, K_TYPE, "Retrieve");
     add(&a);
     add(&b);
-    sq_value na = get(0, K_NAME), nb = get(1, K_NAME), tb = get(1, K_TYPE), ta = get(0, K_TYPE);
-    cr_assert_eq(na.kind, SQ_TEXT);
-    cr_assert_eq(na.text, nb.text, "the same text twice is stored once");
-    cr_assert_eq(na.text, tb.text, "the same text in another key is stored once");
-    cr_assert_neq(na.text, ta.text);
+    sq_value oa = get(0, K_ORGANIZATION), ob = get(1, K_ORGANIZATION), tb = get(1, K_TYPE), ta = get(0, K_TYPE);
+    cr_assert_eq(oa.kind, SQ_TEXT);
+    cr_assert_eq(oa.text, ob.text, "the same text twice is stored once");
+    cr_assert_eq(oa.text, tb.text, "the same text in another key is stored once");
+    cr_assert_neq(oa.text, ta.text);
     /* the table holds copies */
-    cr_assert_neq(na.text, name1);
-    cr_assert_neq(na.text, name2);
-    memset(name1, 'x', sizeof name1 - 1);
-    memset(name2, 'y', sizeof name2 - 1);
+    cr_assert_neq(oa.text, org1);
+    memset(org1, 'x', sizeof org1 - 1);
+    memset(org2, 'y', sizeof org2 - 1);
+    check_text(0, K_ORGANIZATION, "Exchange data retrieval");
+    check_text(1, K_ORGANIZATION, "Exchange data retrieval");
+    cr_assert_eq(tbl_count(T), 2);
+}
+
+/* id, name, details and retrieval_id are nearly always unique: copied as they come, not
+ * looked up; equal texts still read back equal. */
+Test(table, unique_keys_are_copied_not_interned)
+{
+    char name[] = "Exchange data retrieval";
+    ses_session a = named(SES_SRC_VB365_RETRIEVAL, "a", name);
+    ses_session b = named(SES_SRC_VB365_RETRIEVAL, "b", name);
+    add(&a);
+    add(&b);
+    memset(name, 'x', sizeof name - 1);
     check_text(0, K_NAME, "Exchange data retrieval");
     check_text(1, K_NAME, "Exchange data retrieval");
-    /* an id interned as a name elsewhere */
-    ses_session c = named(SES_SRC_VB365_RETRIEVAL, "Retrieve", "a");
-    add(&c);
-    cr_assert_eq(get(2, K_ID).text, get(0, K_TYPE).text);
-    cr_assert_eq(get(2, K_NAME).text, get(0, K_ID).text);
-    cr_assert_eq(tbl_count(T), 3);
+    check_text(1, K_ID, "b");
 }
 
 Test(table, texts_with_nul_bytes)
@@ -626,19 +638,26 @@ Test(table, repeated_transactions)
     check_row(51, "ghost", "real");
 }
 
+static void add_org(const char *id, const char *org)
+{
+    ses_session s = make(SES_SRC_VB365_RESTORE, id);
+    put(&s, K_ORGANIZATION, org);
+    add(&s);
+}
+
 Test(table, interned_text_survives_rollback)
 {
-    add_named(SES_SRC_VB365_RESTORE, "a", "shared name");
+    add_org("a", "shared org");
     tbl_begin(T);
-    add_named(SES_SRC_VB365_RESTORE, "b", "only in the rolled back one");
-    add_named(SES_SRC_VB365_RESTORE, "a", "only in the rolled back one");
+    add_org("b", "only in the rolled back one");
+    add_org("a", "only in the rolled back one");
     cr_assert_eq(tbl_rollback(T), 0);
-    add_named(SES_SRC_VB365_RESTORE, "c", "shared name");
-    add_named(SES_SRC_VB365_RESTORE, "d", "only in the rolled back one");
+    add_org("c", "shared org");
+    add_org("d", "only in the rolled back one");
     cr_assert_eq(tbl_count(T), 3);
-    cr_assert_eq(get(0, K_NAME).text, get(1, K_NAME).text);
-    check_row(0, "a", "shared name");
-    check_row(2, "d", "only in the rolled back one");
+    cr_assert_eq(get(0, K_ORGANIZATION).text, get(1, K_ORGANIZATION).text);
+    check_text(0, K_ORGANIZATION, "shared org");
+    check_text(2, K_ORGANIZATION, "only in the rolled back one");
 }
 
 Test(table, add_says_what_it_did)
