@@ -740,6 +740,16 @@ static size_t find_string_end(json_parser *p, const uchar *s, size_t n)
     return n + 1;
 }
 
+/* The input ends inside the carried string. An error inside it comes first, as it would have
+ * if the whole string had been in one chunk. */
+static json_token unclosed_string(json_parser *p, json_value *v)
+{
+    lexer lx = {p, p->carry, p->carry_len, p->carry_off, 0, LEX_OK};
+    if (lex_string(&lx, v) == LEX_ERR)
+        return JSON_ERROR;
+    return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input inside a string", p->base + p->len);
+}
+
 /* Goes on with the token cut by the previous chunk; lexes it when whole. */
 static json_token resume_carry(json_parser *p, json_value *v)
 {
@@ -769,7 +779,7 @@ static json_token resume_carry(json_parser *p, json_value *v)
     p->pos += take;
     if (!whole) {
         if (p->finished)
-            return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input inside a string", p->base + p->len);
+            return unclosed_string(p, v);
         return JSON_NEED_MORE;
     }
     partial_kind kind = p->partial;

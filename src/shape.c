@@ -322,9 +322,11 @@ static int64_t millis_of(const collector *c)
  * path segment that is one of the collections. */
 static ses_source href_source(sq_str href)
 {
+    if (!href.p)
+        return SES_SRC_NONE;
     ses_source found = SES_SRC_NONE;
     const char *p = href.p, *end = href.p + href.n;
-    while (p && p < end && *p != '?' && *p != '#') {
+    while (p < end && *p != '?' && *p != '#') {
         const char *seg = p;
         while (p < end && *p != '/' && *p != '?' && *p != '#')
             p++;

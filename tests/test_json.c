@@ -225,3 +225,12 @@ Test(json, error_describes_what_was_found)
     cr_expect_str_eq(json_error_found(p), "U+00A0 (no-break space)");
     json_free(p);
 }
+
+/* Found by fuzzing: a string that is never closed and holds an invalid escape. Whole, the
+ * escape is the first error; cut into chunks it must be too, not "end of input". */
+Test(json, bad_escape_in_an_unclosed_string_whatever_the_chunks)
+{
+    expect_error("[\"ab\\ cd", 8, 0, JSON_ERR_SYNTAX, 1, 6);
+    expect_error("[\"ab\\u12", 8, 0, JSON_ERR_TRUNCATED, 1, 9);
+    expect_error("[\"ab\xff", 5, 0, JSON_ERR_UTF8, 1, 5);
+}
