@@ -28,6 +28,8 @@ typedef struct {
     bool as_findings;     /* check: every problem becomes a finding instead of a message, and
                              reading always goes on */
     size_t max_memory;    /* bytes the session table may hold; 0: no limit */
+    unsigned jobs;        /* files read at the same time (0 or 1: one by one) */
+    bool quiet;           /* no progress line */
 } cli_read_options;
 
 /* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.
@@ -85,12 +87,14 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
 /* The options every command that reads sessions and writes rows takes: -f, -o, --csv-raw,
  * -k and the filters. */
 enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
-#define CLI_COMMON_SHORT "f:o:k"
+#define CLI_COMMON_SHORT "f:o:kj:q"
 #define CLI_COMMON_OPTIONS                                                                     \
     {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},        \
         {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW},                                       \
         {"keep-going", no_argument, NULL, 'k'},                                                \
-        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY}, CLI_FILTER_OPTIONS
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                           \
+        {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},             \
+        CLI_FILTER_OPTIONS
 
 /* The default of --max-memory: what the session table may hold. */
 #define CLI_DEFAULT_MAX_MEMORY ((size_t)4 << 30)

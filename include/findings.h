@@ -52,6 +52,17 @@ void fnd_free(fnd_list *l);
 int fnd_add(fnd_list *l, fnd_code code, const char *file, uint64_t line, uint64_t column,
             const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Adds the duplicate-id finding: session `id` of `source` read again with other values. */
+int fnd_add_duplicate(fnd_list *l, const char *file, uint64_t line, uint64_t column,
+                      const char *source, const char *id, size_t id_len);
+
+/* Adds every finding of `src` (the kept ones, and the count of those it dropped) to `dst`.
+ * Returns 0, or -1 when out of memory. */
+int fnd_append(fnd_list *dst, const fnd_list *src);
+/* Sorts the findings from index `from` on by line and column, keeping the order of those at
+ * one place: one input's findings in the order of the text. */
+void fnd_sort_from(fnd_list *l, size_t from);
+
 /* Findings kept, in the order they were added; each valid until fnd_free(). */
 size_t fnd_count(const fnd_list *l);
 const fnd_finding *fnd_get(const fnd_list *l, size_t i);

@@ -23,6 +23,9 @@ enum {
     SHP_ERR_NOMEM
 };
 
+/* The message of SHP_ERR_LIMIT. */
+#define SHP_LIMIT_MESSAGE "the sessions read need more memory than the limit (see --max-memory)"
+
 typedef struct shp_reader shp_reader;
 
 /* A reader adding to `table` and, for what is odd but readable (invalid UTF-8 replaced by
@@ -36,6 +39,10 @@ void shp_free(shp_reader *r);
  * (the table is as before; findings already added stay) and `err` says what and where
  * (err->code is an SHP_ERR_*; err->detail is owned by the reader, valid until its next call). */
 int shp_read(shp_reader *r, in_source *src, sq_error *err);
+
+/* Told, after each chunk, how many bytes of the input (as stored) were read since last time. */
+typedef void (*shp_progress_fn)(void *ctx, uint64_t bytes);
+void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx);
 
 typedef struct {
     uint64_t documents; /* JSON documents read */

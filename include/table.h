@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "session.h"
 
@@ -28,6 +29,17 @@ enum {
 /* Adds a normalized session (source set, id not null), copying its text. When (source, id) is
  * already in the table, the new values replace the old ones and the row keeps its place. */
 int tbl_add(tbl_table *t, const ses_session *s);
+
+/* A table that keeps every session added, in order, without deduplicating, and where each
+ * record began: what one input reads while others are read at the same time, to be added to
+ * the real table afterwards with tbl_add_row(). */
+tbl_table *tbl_new_log(void);
+/* tbl_add(), noting where the record began (a log keeps it; a table ignores it). */
+int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column);
+/* Adds row `row` of `src` to `dst` as tbl_add() would; returns what tbl_add() returns. */
+int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t row);
+/* Where row `row` of a log began (0, 0 in a table). */
+void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 
 /* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
  * holds now. */

@@ -2,6 +2,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,10 @@ const char cli_output_help[] =
     "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n"
     "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n"
     "      --max-memory SIZE the most memory the sessions read may take (default 4G; K, M,\n"
-    "                        G suffixes); beyond it sessq stops with exit status 70\n";
+    "                        G suffixes); beyond it sessq stops with exit status 70\n"
+    "  -j, --jobs N          read N files at the same time (default: one per core); the\n"
+    "                        output is the same for every N\n"
+    "  -q, --quiet           no progress line (shown on a terminal for runs over a second)\n";
 
 const char cli_filter_help[] =
     "Filters (all given must hold):\n"
@@ -52,9 +58,23 @@ const char cli_filter_help[] =
 static sq_exit worse(sq_exit a, sq_exit b) { return a > b ? a : b; }
 
 /* Where reading problems go: to standard error, or (check) into the findings. */
+/* Progress on standard error, for long runs at a terminal: updated by every reading thread,
+ * printed by whichever comes when it is time. */
+typedef struct {
+    bool on;
+    uint64_t total;   /* bytes of all the files, as stored (0: unknown, e.g. a pipe) */
+    size_t files;
+    _Atomic uint64_t read;
+    _Atomic size_t done;
+    double start, last;
+    bool shown;
+    pthread_mutex_t lock;
+} progress;
+
 typedef struct {
     const cli_read_options *o;
     cli_read_stats *stats;
+    progress *progress;
 } reading;
 
 /* Reports one problem with an input and returns the exit status it stands for. */
@@ -123,50 +143,307 @@ static sq_exit read_problem(const reading *x, const char *name, const sq_error *
     }
 }
 
-static sq_exit read_file(const reading *x, shp_reader *r, const char *path)
+/* One file to read, or a problem with an argument found while listing them. Reading fills
+ * the rest: into a log of its own when files are read in parallel. */
+typedef struct {
+    char *path;
+    bool no_dumps;         /* the argument is a directory without dumps */
+    sq_error list_error;   /* listing the argument failed (code != 0) */
+    bool done;             /* read (by a worker) */
+    bool opened;
+    sq_error err;          /* code != 0: reading failed */
+    char *name;            /* in_name() of the source */
+    char detail[48];       /* err.detail's text: the reader that made it is gone */
+    tbl_table *log;
+    fnd_list *findings;
+    shp_stats stats;
+} item;
+
+static void item_free(item *it)
 {
-    sq_error err = {0};
-    in_source *src = in_open(path, &err);
-    if (!src) {
-        x->stats->files_failed++;
-        return input_problem(x, path, &err);
-    }
-    sq_exit status = SQ_EXIT_OK;
-    if (shp_read(r, src, &err) < 0) {
-        x->stats->files_failed++;
-        status = read_problem(x, in_name(src), &err);
-    } else {
-        x->stats->files++;
-    }
-    in_close(src);
-    return status;
+    free(it->path);
+    free(it->name);
+    tbl_free(it->log);
+    fnd_free(it->findings);
+    it->path = it->name = NULL;
+    it->log = NULL;
+    it->findings = NULL;
 }
 
-static bool is_directory(const char *path)
-{
-    struct stat st;
-    return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The files one argument names; NULL after reporting why there are none. */
-static char **expand(const reading *x, const char *arg, size_t *count, sq_exit *status)
+/* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
+ * memory. */
+static int list_argument(const char *arg, item **items, size_t *n, size_t *cap)
 {
     sq_error err = {0};
     char *bad = NULL;
-    char **files = in_expand(&arg, 1, count, &err, &bad);
-    if (!files) {
-        *status = input_problem(x, bad ? bad : arg, &err);
+    size_t count = 0;
+    char **files = in_expand(&arg, 1, &count, &err, &bad);
+    size_t need = *n + (files && count ? count : 1);
+    if (need > *cap) {
+        size_t c = *cap ? *cap : 64;
+        while (c < need)
+            c *= 2;
+        item *grown = realloc(*items, c * sizeof *grown);
+        if (!grown) {
+            free(bad);
+            in_free_list(files);
+            return -1;
+        }
+        *items = grown;
+        *cap = c;
+    }
+    if (!files || count == 0) {
+        item *it = &(*items)[(*n)++];
+        memset(it, 0, sizeof *it);
+        it->path = strdup(bad ? bad : arg);
+        it->list_error = files ? (sq_error){0} : err;
+        it->no_dumps = files != NULL;
         free(bad);
-        return NULL;
-    }
-    if (*count == 0 && is_directory(arg)) {
         in_free_list(files);
-        *status = problem(x, FND_NO_DUMPS, SQ_EXIT_DATA, arg, 0, 0,
-                          "no dumps in this directory (files ending in .json, .ndjson or .jsonl, "
-                          "or those with .gz)");
-        return NULL;
+        return it->path ? 0 : -1;
     }
-    return files;
+    for (size_t i = 0; i < count; i++) {
+        item *it = &(*items)[(*n)++];
+        memset(it, 0, sizeof *it);
+        it->path = files[i];
+    }
+    free(files); /* the paths now belong to the items */
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human_bytes(char *buf, size_t size, double bytes)
+{
+    const char *units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (bytes >= 1000 && u < 4) {
+        bytes /= 1000;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+/* Shown only after a second, and four times a second at most: short runs print nothing. */
+static void show_progress(progress *p)
+{
+    double t = now();
+    if (t - p->start < 1 || t - p->last < 0.25 || pthread_mutex_trylock(&p->lock))
+        return;
+    p->last = t;
+    p->shown = true;
+    char read[32], total[32], rate[32];
+    uint64_t bytes = p->read;
+    human_bytes(read, sizeof read, (double)bytes);
+    human_bytes(total, sizeof total, (double)p->total);
+    human_bytes(rate, sizeof rate, (double)bytes / (t - p->start));
+    if (p->total)
+        fprintf(stderr, "\rsessq: %s of %s (%d%%), %s/s, %zu of %zu files\033[K", read, total,
+                (int)(100.0 * (double)bytes / (double)p->total), rate, (size_t)p->done, p->files);
+    else
+        fprintf(stderr, "\rsessq: %s, %s/s, %zu of %zu files\033[K", read, rate, (size_t)p->done, p->files);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void count_bytes(void *ctx, uint64_t bytes)
+{
+    progress *p = ctx;
+    p->read += bytes;
+    if (p->on)
+        show_progress(p);
+}
+
+static void start_progress(progress *p, bool quiet, const item *items, size_t n)
+{
+    p->on = !quiet && isatty(STDERR_FILENO);
+    p->start = p->last = now();
+    p->files = n;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (items[i].path && strcmp(items[i].path, "-") && stat(items[i].path, &st) == 0 && S_ISREG(st.st_mode))
+            p->total += (uint64_t)st.st_size;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+}
+
+static void end_progress(progress *p)
+{
+    if (p->shown)
+        fputs("\r\033[K", stderr);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Reads one file into `table` (the real one, or the item's own log). */
+static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *p)
+{
+    in_source *src = in_open(it->path, &it->err);
+    if (!src)
+        return;
+    it->opened = true;
+    it->name = strdup(in_name(src));
+    shp_reader *r = it->name ? shp_new(table, findings) : NULL;
+    if (r)
+        shp_set_progress(r, count_bytes, p);
+    if (!r) {
+        it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
+    } else if (shp_read(r, src, &it->err) == 0) {
+        it->err.code = 0;
+        it->stats = shp_totals(r);
+    } else if (it->err.detail) {
+        snprintf(it->detail, sizeof it->detail, "%s", it->err.detail);
+        it->err.detail = it->detail;
+    }
+    shp_free(r);
+    in_close(src);
+}
+
+/* Adds a read log to the real table, record by record, as if read there: a session read
+ * again with other values is a finding at the record's place. */
+static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
+{
+    for (size_t row = 0; row < tbl_count(it->log); row++) {
+        int added = tbl_add_row(t, it->log, row);
+        if (added == TBL_ERR_LIMIT || added == TBL_ERR_NOMEM) {
+            sq_error e = {.code = added == TBL_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
+                          .message = added == TBL_ERR_LIMIT ? SHP_LIMIT_MESSAGE : "out of memory"};
+            return read_problem(x, it->name, &e);
+        }
+        if (added == TBL_CHANGED && x->o->findings) {
+            uint64_t line, column;
+            sq_value source, id;
+            char scratch[2][SES_TIME_BUFSZ];
+            tbl_place(it->log, row, &line, &column);
+            tbl_get(it->log, row, K_SOURCE, &source, scratch[0]);
+            tbl_get(it->log, row, K_ID, &id, scratch[1]);
+            if (fnd_add_duplicate(x->o->findings, it->name, line, column, source.text, id.text, id.len) < 0)
+                return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, it->name, 0, 0, "out of memory");
+        }
+    }
+    return SQ_EXIT_OK;
+}
+
+/* Reports what reading an item gave and adds its sessions, in input order. */
+static sq_exit settle(const reading *x, tbl_table *t, item *it)
+{
+    if (it->no_dumps)
+        return problem(x, FND_NO_DUMPS, SQ_EXIT_DATA, it->path, 0, 0,
+                       "no dumps in this directory (files ending in .json, .ndjson or .jsonl, or "
+                       "those with .gz)");
+    if (it->list_error.code)
+        return input_problem(x, it->path, &it->list_error);
+    size_t first = x->o->findings ? fnd_count(x->o->findings) : 0;
+    sq_exit status = SQ_EXIT_OK;
+    if (it->findings && fnd_append(x->o->findings, it->findings) < 0)
+        return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, it->path, 0, 0, "out of memory");
+    if (!it->opened) {
+        status = input_problem(x, it->path, &it->err);
+    } else if (it->err.code) {
+        status = read_problem(x, it->name, &it->err);
+    } else {
+        if (it->log)
+            status = merge_log(x, t, it);
+        x->stats->documents += it->stats.documents;
+        x->stats->records += it->stats.records;
+    }
+    if (status == SQ_EXIT_OK)
+        x->stats->files++;
+    else
+        x->stats->files_failed++;
+    x->progress->done++;
+    if (x->o->findings)
+        fnd_sort_from(x->o->findings, first);
+    return status;
+}
+
+/* ---- reading in parallel ------------------------------------------------------------------ */
+
+typedef struct {
+    item *items;
+    size_t n;
+    progress *progress;
+    size_t next;    /* the next item a worker takes */
+    size_t settled; /* items the main thread has settled */
+    size_t window;  /* how far workers may run ahead of settling */
+    bool stop;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->stop && p->next < p->n && p->next >= p->settled + p->window)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (p->stop || p->next >= p->n)
+            break;
+        item *it = &p->items[p->next++];
+        pthread_mutex_unlock(&p->lock);
+        if (it->path && !it->no_dumps && !it->list_error.code) {
+            it->log = tbl_new_log();
+            it->findings = fnd_new();
+            if (it->log && it->findings)
+                read_item(it, it->log, it->findings, p->progress);
+            else
+                it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"}, it->opened = true;
+        }
+        pthread_mutex_lock(&p->lock);
+        it->done = true;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Reads the items with `jobs` threads, settling them in input order, so that every output is
+ * the same whatever the number of threads. */
+static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t n, unsigned jobs, bool go_on)
+{
+    pool p = {items, n, x->progress, 0, 0, 4 * (size_t)jobs, false, PTHREAD_MUTEX_INITIALIZER,
+              PTHREAD_COND_INITIALIZER};
+    pthread_t threads[64];
+    unsigned started = 0;
+    while (started < jobs && started < 64 && pthread_create(&threads[started], NULL, worker, &p) == 0)
+        started++;
+    sq_exit status = started ? SQ_EXIT_OK : problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "cannot start threads");
+    for (size_t i = 0; started && i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
+        pthread_mutex_lock(&p.lock);
+        while (!items[i].done)
+            pthread_cond_wait(&p.changed, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        status = worse(status, settle(x, t, &items[i]));
+        item_free(&items[i]);
+        pthread_mutex_lock(&p.lock);
+        p.settled = i + 1;
+        pthread_cond_broadcast(&p.changed);
+        pthread_mutex_unlock(&p.lock);
+    }
+    pthread_mutex_lock(&p.lock);
+    p.stop = true;
+    pthread_cond_broadcast(&p.changed);
+    pthread_mutex_unlock(&p.lock);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.changed);
+    return status;
+}
+
+static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size_t n, bool go_on)
+{
+    sq_exit status = SQ_EXIT_OK;
+    for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
+        if (!items[i].no_dumps && !items[i].list_error.code)
+            read_item(&items[i], t, x->o->findings, x->progress);
+        status = worse(status, settle(x, t, &items[i]));
+    }
+    return status;
 }
 
 /* For commands other than check: one line saying that the data had oddities, and where to
@@ -205,30 +482,28 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli
         args = standard_input;
         nargs = 1;
     }
-    shp_reader *r = shp_new(t, o->findings);
-    if (!r) {
-        fprintf(stderr, "sessq: out of memory\n");
-        return SQ_EXIT_SOFTWARE;
-    }
-    tbl_set_limit(t, o->max_memory);
-    reading x = {o, stats};
-    bool go_on = o->keep_going || o->as_findings;
+    item *items = NULL;
+    size_t n = 0, cap = 0;
     sq_exit status = SQ_EXIT_OK;
-    for (size_t a = 0; a < nargs && (go_on || status == SQ_EXIT_OK); a++) {
-        size_t count;
-        sq_exit s = SQ_EXIT_OK;
-        char **files = expand(&x, args[a], &count, &s);
-        for (size_t i = 0; files && i < count && (go_on || s == SQ_EXIT_OK) && s != SQ_EXIT_SOFTWARE; i++)
-            s = worse(s, read_file(&x, r, files[i]));
-        in_free_list(files);
-        status = worse(status, s);
-        if (status == SQ_EXIT_SOFTWARE)
-            break;
+    for (size_t a = 0; a < nargs && status == SQ_EXIT_OK; a++)
+        if (list_argument(args[a], &items, &n, &cap) < 0)
+            status = SQ_EXIT_SOFTWARE;
+    if (status != SQ_EXIT_OK) {
+        fprintf(stderr, "sessq: out of memory\n");
+    } else {
+        tbl_set_limit(t, o->max_memory);
+        progress p = {0};
+        start_progress(&p, o->quiet, items, n);
+        reading x = {o, stats, &p};
+        bool go_on = o->keep_going || o->as_findings;
+        unsigned jobs = o->jobs ? o->jobs : 1;
+        status = jobs > 1 && n > 1 ? read_parallel(&x, t, items, n, jobs, go_on)
+                                   : read_sequential(&x, t, items, n, go_on);
+        end_progress(&p);
     }
-    shp_stats totals = shp_totals(r);
-    stats->documents = totals.documents;
-    stats->records = totals.records;
-    shp_free(r);
+    for (size_t i = 0; i < n; i++)
+        item_free(&items[i]);
+    free(items);
     if (!o->as_findings && o->findings)
         mention_findings(o->findings);
     return status;
@@ -358,6 +633,8 @@ sq_exit cli_common_init(cli_common *c)
     memset(c, 0, sizeof *c);
     c->fmt = OUT_TABLE;
     c->read.max_memory = CLI_DEFAULT_MAX_MEMORY;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->read.jobs = cores > 0 ? (unsigned)(cores < 64 ? cores : 64) : 1;
     c->filter = flt_new();
     c->read.findings = fnd_new();
     if (!c->filter || !c->read.findings) {
@@ -413,6 +690,19 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     case 'k':
         c->read.keep_going = true;
         return SQ_EXIT_OK;
+    case 'q':
+        c->read.quiet = true;
+        return SQ_EXIT_OK;
+    case 'j': {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 64) {
+            fprintf(stderr, "sessq: --jobs: expected a number from 1 to 64, not '%s'\n", arg);
+            return SQ_EXIT_USAGE;
+        }
+        c->read.jobs = (unsigned)n;
+        return SQ_EXIT_OK;
+    }
     case CLI_OPT_MAX_MEMORY:
         if (parse_size(arg, &c->read.max_memory) < 0) {
             fprintf(stderr, "sessq: --max-memory: expected a size like 512M or 4G, not '%s'\n", arg);

@@ -24,7 +24,7 @@ static const char usage[] =
     "  -f, --format FMT     text (default), json (an array of objects with code, severity,\n"
     "                       file, line, column, message), ndjson, csv, md or table\n"
     "  -o, --output FILE    write to FILE (written whole, then renamed into place)\n"
-    "      --max-memory SIZE  as for the other commands (default 4G)\n"
+    "      --max-memory SIZE, -j N, -q   as for the other commands\n"
     "  -h, --help           show this help\n";
 
 static const char *const columns[] = {"code", "severity", "file", "line", "column", "message"};
@@ -137,6 +137,8 @@ int cmd_check(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
+        {"jobs", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -146,11 +148,11 @@ int cmd_check(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
+    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":f:o:j:qh", longopts, NULL)) != -1) {
         bool taken = false;
         if (c == 'f' && strcmp(optarg, "text") == 0)
             text = true;
-        else if (c == 'f' || c == 'o' || c == CLI_OPT_MAX_MEMORY) {
+        else if (c == 'f' || c == 'o' || c == 'j' || c == 'q' || c == CLI_OPT_MAX_MEMORY) {
             text = text && c != 'f';
             status = cli_common_option(&common, c, optarg, &taken);
         } else if (c == 'h') {

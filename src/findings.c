@@ -3,6 +3,7 @@
 #include "findings.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,3 +132,45 @@ uint64_t fnd_dropped(const fnd_list *l, fnd_code code)
 }
 
 uint64_t fnd_total(const fnd_list *l, fnd_severity s) { return l->per_severity[s]; }
+
+int fnd_append(fnd_list *dst, const fnd_list *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const fnd_finding *f = &src->items[i];
+        if (fnd_add(dst, f->code, f->file, f->line, f->column, "%s", f->message) < 0)
+            return -1;
+    }
+    for (fnd_code c = 0; c < FND_NCODES; c++) {
+        uint64_t dropped = fnd_dropped(src, c);
+        dst->per_code[c] += dropped;
+        dst->per_severity[fnd_code_severity(c)] += dropped;
+    }
+    return 0;
+}
+
+static bool before(const fnd_finding *a, const fnd_finding *b)
+{
+    return a->line < b->line || (a->line == b->line && a->column < b->column);
+}
+
+/* Insertion sort: stable, and the findings of one input are few and nearly in order. */
+void fnd_sort_from(fnd_list *l, size_t from)
+{
+    for (size_t i = from + 1; i < l->n; i++) {
+        fnd_finding f = l->items[i];
+        size_t j = i;
+        while (j > from && before(&f, &l->items[j - 1])) {
+            l->items[j] = l->items[j - 1];
+            j--;
+        }
+        l->items[j] = f;
+    }
+}
+
+int fnd_add_duplicate(fnd_list *l, const char *file, uint64_t line, uint64_t column,
+                      const char *source, const char *id, size_t id_len)
+{
+    return fnd_add(l, FND_DUPLICATE_ID, file, line, column,
+                   "%s session \"%.*s\" was read before with other values; these later ones are kept",
+                   source, (int)(id_len > 200 ? 200 : id_len), id);
+}

@@ -148,6 +148,9 @@ struct shp_reader {
 
     sq_error *err;
     char detail[40];
+
+    shp_progress_fn progress;
+    void *progress_ctx;
 };
 
 shp_reader *shp_new(tbl_table *table, fnd_list *findings)
@@ -211,7 +214,7 @@ static int fail_nomem(shp_reader *r)
 static int fail_limit(shp_reader *r)
 {
     r->err->code = SHP_ERR_LIMIT;
-    r->err->message = "the sessions read need more memory than the limit (see --max-memory)";
+    r->err->message = SHP_LIMIT_MESSAGE;
     r->err->line = r->err->column = 0;
     r->err->detail = NULL;
     return -1;
@@ -398,16 +401,16 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     ses_normalize(&raw, src);
     if (check_times(r, c, &raw) < 0)
         return -1;
-    int added = tbl_add(r->table, &raw.s);
+    int added = tbl_add_at(r->table, &raw.s, c->line, c->column);
     if (added == TBL_ERR_LIMIT)
         return fail_limit(r);
     if (added < 0)
         return fail_nomem(r);
     r->file.records++;
-    if (added == TBL_CHANGED)
-        return FINDING(r, FND_DUPLICATE_ID, c->line, c->column,
-                       "%s session \"%.*s\" was read before with other values; these later ones are kept",
-                       ses_source_name(src), (int)text_of(c, F_ID).n, text_of(c, F_ID).p);
+    if (added == TBL_CHANGED && r->findings &&
+        fnd_add_duplicate(r->findings, r->name, c->line, c->column, ses_source_name(src),
+                          text_of(c, F_ID).p, text_of(c, F_ID).n) < 0)
+        return fail_nomem(r);
     return 0;
 }
 
@@ -713,12 +716,23 @@ static int json_failed(shp_reader *r)
     return -1;
 }
 
+void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx)
+{
+    r->progress = fn;
+    r->progress_ctx = ctx;
+}
+
 static int read_all(shp_reader *r, in_source *src)
 {
+    uint64_t told = 0;
     for (;;) {
         const char *data;
         size_t len;
         int rc = in_read(src, &data, &len, r->err);
+        if (r->progress && in_bytes_read(src) > told) {
+            r->progress(r->progress_ctx, in_bytes_read(src) - told);
+            told = in_bytes_read(src);
+        }
         if (rc < 0) {
             r->err->detail = NULL;
             r->err->line = r->err->column = 0;

@@ -49,6 +49,12 @@ struct tbl_table {
     size_t bytes; /* held: blocks, arrays and hash slots */
     size_t limit; /* 0: none */
 
+    bool log; /* tbl_new_log(): every add is a new row, with its place */
+    struct place {
+        uint64_t line, column;
+    } *places;
+    size_t places_cap;
+
     size_t mark; /* rows before tbl_begin() */
     size_t mark_duplicates;
     undo *undos;
@@ -146,7 +152,16 @@ void tbl_free(tbl_table *t)
     free(t->rows);
     free(t->row_slots);
     free(t->undos);
+    free(t->places);
     free(t);
+}
+
+tbl_table *tbl_new_log(void)
+{
+    tbl_table *t = tbl_new();
+    if (t)
+        t->log = true;
+    return t;
 }
 
 /* ---- the string pool ---------------------------------------------------------------------- */
@@ -319,8 +334,31 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
     return 0;
 }
 
+/* A log keeps every record, and where it began. */
+static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column)
+{
+    row nr;
+    int why = make_row(t, s, 0, &nr);
+    if (!why)
+        why = grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
+    if (!why)
+        why = grow_array(t, (void **)&t->places, &t->places_cap, t->nrows + 1, sizeof *t->places);
+    if (why)
+        return why;
+    t->places[t->nrows] = (struct place){line, column};
+    t->rows[t->nrows++] = nr;
+    return TBL_ADDED;
+}
+
+int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column)
+{
+    return t->log ? add_to_log(t, s, line, column) : tbl_add(t, s);
+}
+
 int tbl_add(tbl_table *t, const ses_session *s)
 {
+    if (t->log)
+        return add_to_log(t, s, 0, 0);
     sq_str id = s->text[ID];
     uint32_t id_hash = hash_text(id.p, id.n);
     size_t slot = find_row(t, (uint8_t)s->source, id_hash, id);
@@ -355,6 +393,25 @@ int tbl_add(tbl_table *t, const ses_session *s)
     if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
         return why;
     return TBL_ADDED;
+}
+
+int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t r)
+{
+    const row *x = &src->rows[r];
+    ses_session s;
+    s.source = (ses_source)x->source;
+    for (int k = 0; k < SES_NTEXT; k++) {
+        const pooled *e = x->text[k] ? &src->strs[x->text[k] - 1] : NULL;
+        s.text[k] = e ? (sq_str){e->p, e->n} : (sq_str){NULL, 0};
+    }
+    memcpy(s.num, x->num, sizeof s.num);
+    return tbl_add(dst, &s);
+}
+
+void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
+{
+    *line = t->places ? t->places[r].line : 0;
+    *column = t->places ? t->places[r].column : 0;
 }
 
 void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }

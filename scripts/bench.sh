@@ -1,0 +1,317 @@
+#!/bin/sh
+# Usage: BUILD=build BENCH_RUNS=5 BENCH_BIG=0 sh scripts/bench.sh (what `make bench` runs, once
+# $BUILD/sessq and the tools of bench/ are built).
+#
+# Times sessq on generated VB365 v6 restore-session dumps (128,000 sessions: pretty-printed,
+# compact, gzip, a folder of 128 pages) beside a yardstick, yajl's streaming SAX parser counting
+# result values and doing nothing else, and beside jq and the floors of reading (cat) and of
+# inflating (zcat). The dumps are generated once into $BUILD/bench/data and kept. Each command
+# runs once to fill the page cache, then BENCH_RUNS times, each run right after one of the
+# yardstick, so that load from other processes weighs on both alike. BENCH_BIG=1 adds a 10 times
+# larger dump, to show whether time grows linearly with size. Prints a table and writes it, in
+# Markdown, to $BUILD/bench/results.md.
+set -eu
+
+BUILD=${BUILD:-build}
+RUNS=${BENCH_RUNS:-5}
+BIG=${BENCH_BIG:-0}
+SESSIONS=128000
+bench=$BUILD/bench
+data=$bench/data
+sessq=$BUILD/sessq
+samples=$bench/samples
+rows=$bench/rows.tsv
+notes=$bench/notes.txt
+JQ_PROGRAM='[.results[] | .result] | group_by(.) | map({(.[0]): length}) | add'
+
+case $RUNS in
+'' | *[!0-9]* | 0)
+    echo "bench: BENCH_RUNS must be a number of at least 1, not '$RUNS'" >&2
+    exit 64
+    ;;
+esac
+
+# Writes FILE with gendump ARGS unless it is there already; through a temporary name, so that
+# an interrupted run leaves no half dump to be taken for a whole one next time.
+generate() {
+    file=$1
+    shift
+    [ -e "$file" ] && return 0
+    echo "bench: generating $file" >&2
+    "$bench/gendump" "$@" >"$file.tmp"
+    mv "$file.tmp" "$file"
+}
+
+generate_pages() {
+    dir=$1
+    shift
+    [ -d "$dir" ] && return 0
+    echo "bench: generating $dir/" >&2
+    rm -rf "$dir.tmp"
+    "$bench/gendump" "$@" --pages 1000 "$dir.tmp"
+    mv "$dir.tmp" "$dir"
+}
+
+generate_gzip() {
+    [ -e "$1.gz" ] && return 0
+    echo "bench: generating $1.gz" >&2
+    gzip -c "$1" >"$1.gz.tmp"
+    mv "$1.gz.tmp" "$1.gz"
+}
+
+# The JSON bytes a command reads: a folder's files added up.
+json_bytes() {
+    if [ -d "$1" ]; then
+        find "$1" -type f -exec cat {} + | wc -c
+    else
+        wc -c <"$1"
+    fi
+}
+
+# BYTES in decimal megabytes, as the MB/s column counts them.
+mb() {
+    awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'
+}
+
+note() {
+    printf '%s\n' "$*" >>"$notes"
+}
+
+# sample FILE CMD...: appends "wall cpu peak_rss_kib" of one run of CMD to FILE; the output
+# goes nowhere. (Variables are global in sh: no function here sets one its caller still needs.)
+sample() {
+    "$bench/timeit" -o "$@" >/dev/null
+}
+
+# bench_row LABEL INPUT BYTES REFERENCE CMD...: one warm-up run, then RUNS runs of CMD, each
+# after a run of the yardstick on REFERENCE. A command that fails is left out with a note; when
+# it is sessq, the whole run fails at the end (jq's or DuckDB's failure is theirs, not ours).
+row=0
+failed=0
+bench_row() {
+    label=$1 input=$2 bytes=$3 reference=$4
+    shift 4
+    row=$((row + 1))
+    status=0
+    "$@" >/dev/null || status=$?
+    if [ "$status" -ne 0 ]; then
+        note "$label on $input failed (exit status $status): left out."
+        case $label in sessq*) failed=1 ;; esac
+        return 0
+    fi
+    i=0
+    while [ "$i" -lt "$RUNS" ]; do
+        sample "$samples/$row.ref" "$bench/yajl_count" "$reference"
+        sample "$samples/$row.cmd" "$@"
+        i=$((i + 1))
+    done
+    printf '%s\t%s\t%s\t%s\n' "$label" "$input" "$bytes" "$row" >>"$rows"
+}
+
+# The yardstick's own row: RUNS runs of it alone; its ratio is 1 by definition.
+reference_row() {
+    input=$1 bytes=$2 dump=$3
+    row=$((row + 1))
+    "$bench/yajl_count" "$dump" >/dev/null
+    i=0
+    while [ "$i" -lt "$RUNS" ]; do
+        sample "$samples/$row.cmd" "$bench/yajl_count" "$dump"
+        i=$((i + 1))
+    done
+    cp "$samples/$row.cmd" "$samples/$row.ref"
+    printf '%s\t%s\t%s\t%s\n' "yajl_count (yardstick)" "$input" "$bytes" "$row" >>"$rows"
+}
+
+loadavg() {
+    cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown
+}
+
+# The rows, medians worked out: label, input, median wall, median CPU, MB/s, peak RSS (MiB),
+# ratio to the yardstick; and a note for each row whose runs spread widely.
+summarize() {
+    while IFS="$(printf '\t')" read -r label input bytes n; do
+        awk -v label="$label" -v input="$input" -v bytes="$bytes" \
+            -v cmd="$samples/$n.cmd" -v ref="$samples/$n.ref" -v notes="$notes" '
+            function load(file, w, c, r,    n, f, line) {
+                n = 0
+                while ((getline line < file) > 0) {
+                    split(line, f, " ")
+                    n++
+                    w[n] = f[1]; c[n] = f[2]; r[n] = f[3]
+                }
+                close(file)
+                return n
+            }
+            # Sorts a[1..n] in place: the callers read the smallest and largest from it after.
+            function median(a, n,    i, j, t) {
+                for (i = 2; i <= n; i++)
+                    for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+                        t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+                    }
+                return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+            }
+            BEGIN {
+                n = load(cmd, w, c, r)
+                load(ref, rw, rc, rr)
+                peak = 0
+                for (i = 1; i <= n; i++) if (r[i] + 0 > peak) peak = r[i] + 0
+                wall = median(w, n)
+                printf "%s\t%s\t%.3f\t%.3f\t%.0f\t%.1f\t%.2f\n", label, input, wall,
+                    median(c, n), bytes / wall / 1e6, peak / 1024, wall / median(rw, n)
+                if (w[n] > 1.25 * w[1])
+                    printf "%s on %s: runs from %.3f s to %.3f s (noisy).\n", label, input,
+                        w[1], w[n] >> notes
+            }'
+    done <"$rows"
+}
+
+HEADER='command	input	median wall (s)	median CPU (s)	MB/s	peak RSS (MiB)	ratio to yajl'
+
+# An aligned text table of tab-separated lines, the first being the header; the first two
+# columns left-aligned, the numbers right-aligned.
+print_text() {
+    awk -F '\t' '
+        {
+            for (i = 1; i <= NF; i++) {
+                cell[NR, i] = $i
+                if (length($i) > width[i]) width[i] = length($i)
+            }
+        }
+        END {
+            for (r = 1; r <= NR; r++) {
+                line = ""
+                for (i = 1; i <= 7; i++)
+                    line = line sprintf("%" (i <= 2 ? "-" : "") width[i] "s  ", cell[r, i])
+                sub(/ +$/, "", line)
+                print line
+            }
+        }'
+}
+
+print_markdown() {
+    awk -F '\t' '
+        {
+            line = "|"
+            for (i = 1; i <= NF; i++) line = line " " $i " |"
+            print line
+            if (NR == 1) print "|---|---|--:|--:|--:|--:|--:|"
+        }'
+}
+
+# Big over small median times for the commands timed on both: linear when they grow as the
+# bytes do. CPU time too, which waiting for a busy core does not blur.
+linearity() {
+    awk -F '\t' -v big="$1" -v ratio="$2" '
+        $2 == "pretty" { wall[$1] = $3; cpu[$1] = $4 }
+        $2 == big && ($1 in wall) {
+            printf "Linearity, %s: on %s, %.1f times the wall time and %.1f times the CPU time " \
+                "of pretty, for %.1f times the bytes.\n", $1, big, $3 / wall[$1], $4 / cpu[$1], ratio
+        }'
+}
+
+started=$(date +%s)
+mkdir -p "$data"
+rm -rf "$samples"
+mkdir -p "$samples"
+: >"$rows"
+: >"$notes"
+load_before=$(loadavg)
+
+pretty=$data/v6-restore-$SESSIONS-pretty.json
+compact=$data/v6-restore-$SESSIONS-compact.json
+pages=$data/v6-restore-$SESSIONS-pages
+generate "$pretty" --sessions "$SESSIONS" --pretty
+generate "$compact" --sessions "$SESSIONS"
+generate_gzip "$pretty"
+generate_pages "$pages" --sessions "$SESSIONS" --pretty
+pretty_bytes=$(json_bytes "$pretty")
+compact_bytes=$(json_bytes "$compact")
+pages_bytes=$(json_bytes "$pages")
+gzip_bytes=$(json_bytes "$pretty.gz")
+
+stats="sessq stats --by status -f csv"
+echo "bench: timing, $RUNS runs per command" >&2
+reference_row pretty "$pretty_bytes" "$pretty"
+bench_row "$stats" pretty "$pretty_bytes" "$pretty" \
+    "$sessq" stats --by status -f csv "$pretty"
+bench_row "$stats" compact "$compact_bytes" "$pretty" \
+    "$sessq" stats --by status -f csv "$compact"
+bench_row "$stats" pretty.gz "$pretty_bytes" "$pretty" \
+    "$sessq" stats --by status -f csv "$pretty.gz"
+bench_row "$stats" "128 pages" "$pages_bytes" "$pretty" \
+    "$sessq" stats --by status -f csv "$pages"
+if "$sessq" stats --help | grep -Eq -- '(^|[[:space:],])-j([[:space:],]|$)'; then
+    for j in 1 2; do
+        bench_row "$stats -j $j" "128 pages" "$pages_bytes" "$pretty" \
+            "$sessq" stats --by status -f csv -j "$j" "$pages"
+    done
+else
+    note "sessq stats -j: not in 'sessq stats --help' yet, so no -j 1 and -j 2 rows."
+fi
+bench_row "sessq list -f ndjson" pretty "$pretty_bytes" "$pretty" "$sessq" list -f ndjson "$pretty"
+bench_row "sessq list -f csv" pretty "$pretty_bytes" "$pretty" "$sessq" list -f csv "$pretty"
+if command -v jq >/dev/null 2>&1; then
+    bench_row "jq (group_by result)" pretty "$pretty_bytes" "$pretty" jq "$JQ_PROGRAM" "$pretty"
+    note "jq runs: jq '$JQ_PROGRAM'"
+else
+    note "jq: not installed ('sh scripts/deps.sh bench' installs it), so no jq row."
+fi
+if command -v duckdb >/dev/null 2>&1; then
+    sql="SELECT r.result, count(*) FROM (SELECT unnest(results) AS r FROM read_json('$pretty', \
+maximum_object_size = 2000000000)) GROUP BY 1"
+    bench_row "duckdb (group by result)" pretty "$pretty_bytes" "$pretty" duckdb -c "$sql"
+    note "duckdb runs: duckdb -c \"$sql\""
+else
+    note "duckdb: not installed (Debian does not package it), so no DuckDB row."
+fi
+bench_row "zcat (the zlib floor)" pretty.gz "$pretty_bytes" "$pretty" zcat "$pretty.gz"
+bench_row "cat (the read floor)" pretty "$pretty_bytes" "$pretty" cat "$pretty"
+
+sizes="pretty $(mb "$pretty_bytes"), compact $(mb "$compact_bytes"), pretty.gz $(mb "$gzip_bytes"), \
+128 pages of 1,000 (pretty)"
+if [ "$BIG" = 1 ]; then
+    big=$data/v6-restore-$((SESSIONS * 10))-pretty.json
+    generate "$big" --sessions $((SESSIONS * 10)) --pretty
+    big_bytes=$(json_bytes "$big")
+    sizes="$sizes, big pretty $(mb "$big_bytes")"
+    reference_row "big pretty" "$big_bytes" "$big"
+    bench_row "$stats" "big pretty" "$big_bytes" "$big" \
+        "$sessq" stats --by status -f csv "$big"
+    bench_row "cat (the read floor)" "big pretty" "$big_bytes" "$big" cat "$big"
+fi
+
+table=$bench/table.tsv
+{
+    printf '%s\n' "$HEADER"
+    summarize
+} >"$table"
+if [ "$BIG" = 1 ]; then
+    tail -n +2 "$table" | linearity "big pretty" \
+        "$(awk -v a="$big_bytes" -v b="$pretty_bytes" 'BEGIN { print a / b }')" >>"$notes"
+fi
+
+took=$(($(date +%s) - started))
+title="sessq bench, $(date -u +%Y-%m-%dT%H:%MZ), $("$sessq" --version 2>/dev/null || echo sessq)"
+about="$SESSIONS v6 restore sessions: $sizes. $RUNS timed runs of each, from the page cache. \
+$(nproc) cores, load average $load_before before, $(loadavg) after. Took $took s."
+legend="Median wall and CPU (user + system) time of the runs; MB/s: JSON bytes read (uncompressed \
+for pretty.gz) / median wall, in 10^6 bytes; peak RSS: the largest of the runs; ratio to yajl: \
+median wall / median wall of the yardstick runs made between this command's runs."
+{
+    printf '# %s\n\n%s\n\n' "$title" "$about"
+    print_markdown <"$table"
+    printf '\n%s\n' "$legend"
+    if [ -s "$notes" ]; then
+        echo
+        sed 's/^/- /' "$notes"
+    fi
+} >"$bench/results.md"
+
+printf '%s\n%s\n\n' "$title" "$about"
+print_text <"$table"
+printf '\n%s\n' "$legend"
+if [ -s "$notes" ]; then
+    sed 's/^/- /' "$notes"
+fi
+echo "(also in $bench/results.md)"
+exit "$failed"
