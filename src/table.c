@@ -17,7 +17,8 @@ typedef struct {
 
 typedef struct {
     const char *p;
-    uint32_t n;
+    uint32_t n : 31;
+    uint32_t interned : 1; /* in str_slots (else copied for a row of its own) */
     uint32_t hash;
 } pooled;
 
@@ -36,8 +37,9 @@ struct tbl_table {
     block *blocks;
     pooled *strs; /* id - 1 -> text */
     size_t nstrs, strs_cap;
-    uint32_t *str_slots; /* hash -> id, 0 = empty */
+    uint32_t *str_slots; /* hash -> id of an interned text, 0 = empty */
     size_t str_mask;
+    size_t ninterned;
 
     row *rows;
     size_t nrows, rows_cap;
@@ -206,6 +208,8 @@ static int rehash_strings(tbl_table *t)
         return TBL_ERR_NOMEM;
     account(t, (mask + 1) * sizeof *slots, (t->str_mask + 1) * sizeof *slots);
     for (size_t id = 1; id <= t->nstrs; id++) {
+        if (!t->strs[id - 1].interned)
+            continue;
         size_t i = t->strs[id - 1].hash & mask;
         while (slots[i])
             i = (i + 1) & mask;
@@ -238,10 +242,10 @@ static uint32_t intern(tbl_table *t, sq_str s, int *why)
     const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
     if (!copy)
         return UINT32_MAX;
-    t->strs[t->nstrs++] = (pooled){copy, s.n, h};
+    t->strs[t->nstrs++] = (pooled){copy, s.n, 1, h};
     uint32_t id = (uint32_t)t->nstrs;
     t->str_slots[i] = id;
-    if (t->nstrs * 2 > t->str_mask && (*why = rehash_strings(t)) != 0)
+    if (++t->ninterned * 2 > t->str_mask && (*why = rehash_strings(t)) != 0)
         return UINT32_MAX;
     return id;
 }
@@ -259,7 +263,7 @@ static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
     const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
     if (!copy)
         return UINT32_MAX;
-    t->strs[t->nstrs++] = (pooled){copy, s.n, hash};
+    t->strs[t->nstrs++] = (pooled){copy, s.n, 0, hash};
     return (uint32_t)t->nstrs;
 }
 
