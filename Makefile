@@ -4,7 +4,7 @@ CFLAGS ?= -O2 -g
 WARNINGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla
 CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
-LDLIBS = -lcsv -lz -lm -lpcre2-8
+LDLIBS = -lcsv -lz -lm -lpcre2-8 -pthread
 TEST_LDLIBS = -lcriterion
 
 BUILD ?= build
@@ -15,7 +15,7 @@ TESTSRC = $(wildcard tests/*.c)
 TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check test asan ubsan demo clean deps
+.PHONY: all check test asan ubsan demo clean deps fuzz fuzz-smoke bench bench-tools
 all: $(BUILD)/sessq
 
 # Installs the Debian packages the build needs, only when a header or library is missing.
@@ -40,19 +40,74 @@ $(BUILD)/unit-tests: $(TESTOBJ) $(LIBOBJ)
 # Criterion runs every test (unit, conformance, CLI); `check` runs them once as built and
 # once under AddressSanitizer and UndefinedBehaviorSanitizer, whose summary line comes last.
 test: $(BUILD)/sessq $(BUILD)/unit-tests
-	SESSQ=$(abspath $(BUILD)/sessq) $(BUILD)/unit-tests --jobs=2
+	SESSQ=$(abspath $(BUILD)/sessq) $(TEST_ENV) $(BUILD)/unit-tests --jobs=2
 
 check: test
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory asan
 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# SESSQ_SANITIZED tells the hostile-input tests that memory bounds and sizes must allow for
+# the sanitizers' own memory and time.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" test
+		LDFLAGS="$(SANITIZE)" TEST_ENV="SESSQ_SANITIZED=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)" test
 
 ubsan:
 	@$(MAKE) --no-print-directory BUILD=build/ubsan CFLAGS="-O2 -g -fsanitize=undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=undefined" test
+
+# libFuzzer targets (fuzz/*.c) on the library, built with clang into build/fuzz/. `fuzz` runs
+# each for FUZZ_TIME seconds, `fuzz-smoke` (part of `check`) for FUZZ_SMOKE_TIME and fails on any
+# crash, leak or sanitizer report; fuzz/run.sh keeps each corpus in build/fuzz/.
+FUZZ_CC = clang
+FUZZ_BUILD = build/fuzz
+# A chunk of 61 bytes puts chunk boundaries everywhere in the small inputs fuzzing makes.
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -DSQ_CHUNK_SIZE=61
+FUZZ_TARGETS = fuzz_json fuzz_read
+FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_LIBOBJ = $(filter-out $(FUZZ_BUILD)/obj/main.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 20
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARNINGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_LIBOBJ)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARNINGS) $(FUZZ_CFLAGS) -MMD -MP -o $@ $< $(FUZZ_LIBOBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for t in $(FUZZ_TARGETS); do sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_TIME) || exit 1; done
+
+fuzz-smoke: $(FUZZ_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+		sh fuzz/run.sh -q $(FUZZ_BUILD) $$t $(FUZZ_SMOKE_TIME) || exit 1; done
+
+# `bench` (never part of `check`) times sessq on generated dumps against yajl's SAX parser and
+# the read and zlib floors: scripts/bench.sh says how; BENCH_RUNS runs per command, BENCH_BIG=1
+# adds a 10 times larger dump (1.2 GB). Its tools are built here, with yajl installed for them
+# alone.
+BENCH_BUILD = $(BUILD)/bench
+BENCH_TOOLS = $(BENCH_BUILD)/gendump $(BENCH_BUILD)/timeit $(BENCH_BUILD)/yajl_count
+BENCH_DEPS_OK = $(BENCH_BUILD)/.deps-ok
+BENCH_RUNS ?= 5
+BENCH_BIG ?= 0
+BENCH_LDLIBS =
+
+$(BENCH_DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh bench
+	@mkdir -p $(@D) && touch $@
+
+$(BENCH_BUILD)/yajl_count: BENCH_LDLIBS = -lyajl
+$(BENCH_BUILD)/%: bench/%.c | $(BENCH_DEPS_OK)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_LDLIBS)
+
+bench-tools: $(BENCH_TOOLS)
+
+bench: $(BUILD)/sessq bench-tools
+	BUILD=$(BUILD) BENCH_RUNS=$(BENCH_RUNS) BENCH_BIG=$(BENCH_BIG) sh scripts/bench.sh
 
 demo: $(BUILD)/sessq
 	$(BUILD)/sessq stats --by source,status testdata/demo
@@ -63,4 +118,4 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJ:.o=.d) $(TESTOBJ:.o=.d)
+-include $(OBJ:.o=.d) $(TESTOBJ:.o=.d) $(FUZZ_LIBOBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -22,6 +22,11 @@ typedef struct in_source in_source;
  * source owns its buffers; close it with in_close(). */
 in_source *in_open(const char *path, sq_error *err);
 
+/* Reads `len` bytes at `data` (which must outlive the source) through the same detection and
+ * decoding as a file: gzip, BOM, UTF-16. `name` is shown in messages, copied. Returns NULL with
+ * `err` filled (IN_ERR_NOMEM) when out of memory; close it with in_close(). */
+in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_error *err);
+
 /* The next chunk of the decoded stream: gzip (by magic bytes) inflated, a UTF-8 byte-order mark
  * dropped, UTF-16 (with a BOM, or told by its NUL bytes) transcoded to UTF-8. `*data` points
  * into the source and stays valid until the next call. Returns 1 with *len > 0, 0 at the end,

@@ -21,7 +21,9 @@ typedef enum {
 /* Limits, documented in --help and the README. */
 #define SQ_MAX_DEPTH 512               /* JSON nesting levels */
 #define SQ_MAX_STRING (64u << 20)      /* bytes in one JSON string or number, after decoding */
+#ifndef SQ_CHUNK_SIZE /* the fuzz build makes it tiny, to cut tokens everywhere */
 #define SQ_CHUNK_SIZE (256u << 10)     /* bytes handed to the parser per read */
+#endif
 
 /* An error as a value: what went wrong, and where in the decoded byte stream. The message is a
  * static string; `offset` is a byte offset, `line` and `column` (1-based, column in characters)

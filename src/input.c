@@ -1,7 +1,8 @@
 /* input.c: files, standard input and directories read as a chunked stream of UTF-8.
  *
  * Three layers, each pulled by the one above it:
- *   stored bytes  read() into `raw`, one reused buffer;
+ *   stored bytes  read() into `raw`, one reused buffer (or copied there from a caller's buffer:
+ *                 that is the only difference between in_open and in_open_buffer);
  *   decoded bytes `raw` itself for a plain file, or inflated by zlib into `dec` for gzip;
  *   UTF-8 text    the decoded bytes handed out as they are (after dropping a UTF-8 BOM), or
  *                 transcoded from UTF-16 into `out`.
@@ -21,8 +22,10 @@
 enum text { TEXT_UTF8, TEXT_UTF16LE, TEXT_UTF16BE };
 
 struct in_source {
-    int fd;
+    int fd;      /* -1: the stored bytes are `mem` (in_open_buffer) */
     int owns_fd; /* standard input stays open for whoever else wants it */
+    const unsigned char *mem;
+    size_t mem_len;
     char *name;
     uint64_t bytes_read;
     int started;   /* the kind of stream is decided on the first in_read */
@@ -87,28 +90,50 @@ static int open_path(in_source *src, const char *path, sq_error *err)
     return 0;
 }
 
-in_source *in_open(const char *path, sq_error *err)
+/* A source with its name and raw buffer, reading from nowhere yet. */
+static in_source *new_source(const char *name, sq_error *err)
 {
-    int is_stdin = strcmp(path, "-") == 0;
     in_source *src = calloc(1, sizeof *src);
 
     if (!src) {
         fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         return NULL;
     }
-    src->name = strdup(is_stdin ? "<stdin>" : path);
+    src->fd = -1;
+    src->name = strdup(name);
     src->raw = malloc(SQ_CHUNK_SIZE);
     if (!src->name || !src->raw) {
         fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         free_source(src);
         return NULL;
     }
+    return src;
+}
+
+in_source *in_open(const char *path, sq_error *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    in_source *src = new_source(is_stdin ? "<stdin>" : path, err);
+
+    if (!src)
+        return NULL;
     if (is_stdin) {
         src->fd = STDIN_FILENO;
     } else if (open_path(src, path, err) != 0) {
         free_source(src);
         return NULL;
     }
+    return src;
+}
+
+in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_error *err)
+{
+    in_source *src = new_source(name, err);
+
+    if (!src)
+        return NULL;
+    src->mem = data;
+    src->mem_len = len;
     return src;
 }
 
@@ -128,6 +153,18 @@ void in_close(in_source *src)
         free_source(src);
 }
 
+/* The next stored bytes of a buffer source, as much as fits in `cap`: like a read() of a file. */
+static size_t copy_mem(in_source *src, unsigned char *buf, size_t cap)
+{
+    size_t n = src->mem_len - (size_t)src->bytes_read;
+
+    if (n > cap)
+        n = cap;
+    if (n > 0)
+        memcpy(buf, src->mem + src->bytes_read, n);
+    return n;
+}
+
 /* One read() of stored bytes: the count, 0 at the end, -1 on error. */
 static ssize_t read_raw(in_source *src, unsigned char *buf, size_t cap, sq_error *err)
 {
@@ -135,9 +172,13 @@ static ssize_t read_raw(in_source *src, unsigned char *buf, size_t cap, sq_error
 
     if (src->raw_eof)
         return 0;
-    do
-        n = read(src->fd, buf, cap);
-    while (n < 0 && errno == EINTR);
+    if (src->fd < 0) {
+        n = (ssize_t)copy_mem(src, buf, cap);
+    } else {
+        do
+            n = read(src->fd, buf, cap);
+        while (n < 0 && errno == EINTR);
+    }
     if (n < 0)
         return fail(err, IN_ERR_READ, "cannot read", errno, src->bytes_read);
     if (n == 0)

@@ -641,6 +641,114 @@ Test(input, name_is_the_path)
     in_close(src);
 }
 
+/* --- in_open_buffer --- */
+
+/* Decodes `stored` from memory, in an exact-size copy so that the sanitizers catch a read past
+ * its end, and compares with `want`; drain() checks every chunk's size. */
+static void expect_buffer(const void *stored, size_t n, const void *want, size_t want_n)
+{
+    unsigned char *copy = malloc(n ? n : 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, stored, n);
+    sq_error err = {0};
+    in_source *src = in_open_buffer(copy, n, "buf", &err);
+    cr_assert_not_null(src, "in_open_buffer: %s", err.message);
+    unsigned char *got;
+    size_t got_n;
+    cr_assert_eq(drain(src, &got, &got_n, &err), 0, "in_read: %s", err.message);
+    cr_assert_eq(got_n, want_n, "decoded %zu bytes, want %zu", got_n, want_n);
+    cr_assert(memcmp(got, want, got_n) == 0, "decoded bytes differ");
+    cr_assert_eq(in_bytes_read(src), n);
+    free(got);
+    in_close(src);
+    free(copy);
+}
+
+Test(input, buffer_plain)
+{
+    expect_buffer(S("[1,\"\xC3\xA9\"]\n"), S("[1,\"\xC3\xA9\"]\n"));
+    expect_buffer(S("\xEF\xBB\xBF{\"k\":1}"), S("{\"k\":1}"));
+}
+
+Test(input, buffer_gzip)
+{
+    size_t gz_n;
+    unsigned char *gz = gzip_mem(S("\xEF\xBB\xBF[{\"id\":1},{\"id\":2}]"), &gz_n);
+    expect_buffer(gz, gz_n, S("[{\"id\":1},{\"id\":2}]"));
+    free(gz);
+}
+
+Test(input, buffer_utf16le_with_bom)
+{
+    size_t u_n;
+    unsigned char *u = utf16(mixed_units, LEN(mixed_units), 0, 1, &u_n);
+    expect_buffer(u, u_n, S(mixed_utf8));
+    free(u);
+}
+
+Test(input, buffer_empty)
+{
+    expect_buffer("", 0, "", 0);
+    sq_error err = {0};
+    in_source *src = in_open_buffer(NULL, 0, "none", &err);
+    cr_assert_not_null(src);
+    const char *data;
+    size_t len;
+    cr_assert_eq(in_read(src, &data, &len, &err), 0);
+    cr_assert_eq(in_read(src, &data, &len, &err), 0);
+    in_close(src);
+}
+
+/* Larger than a chunk, plain and gzip: bounded chunks that concatenate to the text. */
+Test(input, buffer_large_in_bounded_chunks)
+{
+    size_t n = 3 * SQ_CHUNK_SIZE + 17, gz_n;
+    unsigned char *text = pseudo_text(n);
+    unsigned char *gz = gzip_mem(text, n, &gz_n);
+    expect_buffer(text, n, text, n);
+    expect_buffer(gz, gz_n, text, n);
+    free(text);
+    free(gz);
+}
+
+Test(input, buffer_large_utf16)
+{
+    unsigned char *stored, *want;
+    size_t stored_n, want_n;
+    big_utf16(0, &stored, &stored_n, &want, &want_n);
+    expect_buffer(stored, stored_n, want, want_n);
+    free(stored);
+    free(want);
+}
+
+Test(input, buffer_errors_as_from_a_file)
+{
+    size_t gz_n;
+    unsigned char *gz = gzip_mem(S("[1,2,3]"), &gz_n);
+    sq_error want = read_error(gz, gz_n - 3);
+    sq_error err = {0};
+    in_source *src = in_open_buffer(gz, gz_n - 3, "gz", &err);
+    cr_assert_not_null(src);
+    unsigned char *got;
+    size_t got_n;
+    cr_assert_eq(drain(src, &got, &got_n, &err), -1);
+    cr_assert(err.code == want.code && err.message == want.message && err.offset == want.offset);
+    free(got);
+    in_close(src);
+    free(gz);
+}
+
+Test(input, buffer_name_is_copied)
+{
+    char name[] = "dump.json";
+    sq_error err = {0};
+    in_source *src = in_open_buffer("1", 1, name, &err);
+    cr_assert_not_null(src);
+    name[0] = 'X';
+    cr_assert_str_eq(in_name(src), "dump.json");
+    in_close(src);
+}
+
 static void make_dir(const char *name)
 {
     cr_assert_eq(mkdir(at(name), 0755), 0);
