@@ -328,8 +328,9 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
 {
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
-        nr->text[k] = t->plain[k] ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
-                                  : intern(t, s->text[k], &why);
+        /* A log is read once, into the real table: interning there would be work done twice. */
+        nr->text[k] = t->plain[k] || t->log ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
+                                            : intern(t, s->text[k], &why);
         if (nr->text[k] == UINT32_MAX)
             return why;
     }
