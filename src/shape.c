@@ -4,6 +4,7 @@
  * and become a session when the record's object closes. */
 #include "shape.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,52 @@ static const entry job_info_keys[] = {
 };
 #undef E
 
+/* Servers spell keys in camelCase; the case-blind compare is only for the odd one that does
+ * not, so it runs only where the lengths agree. */
+static bool matches(const entry *e, const char *key, size_t n)
+{
+    return e->len == n && (!memcmp(e->name, key, n) || !strncasecmp(e->name, key, n));
+}
+
+static const entry *lookup(const entry *table, const char *key, size_t n)
+{
+    for (const entry *e = table; e->name; e++)
+        if (matches(e, key, n))
+            return e;
+    return NULL;
+}
+
+/* Record keys are looked up for every key of every session: a small hash on the length and
+ * the first and last letters (any case) leads to the one entry that can match, or to none. */
+#define RECORD_BUCKETS 256
+#define SHARED_BUCKET 255 /* two entries fall here: scan the table */
+static uint8_t record_index[RECORD_BUCKETS];
+static pthread_once_t record_index_once = PTHREAD_ONCE_INIT;
+
+static unsigned bucket_of(const char *key, size_t n)
+{
+    return (unsigned)(n * 7 + (unsigned)(key[0] | 0x20) * 3 + (unsigned)(key[n - 1] | 0x20)) % RECORD_BUCKETS;
+}
+
+static void index_record_keys(void)
+{
+    for (uint8_t i = 0; record_keys[i].name; i++) {
+        uint8_t *b = &record_index[bucket_of(record_keys[i].name, record_keys[i].len)];
+        *b = *b ? SHARED_BUCKET : (uint8_t)(i + 1);
+    }
+}
+
+static const entry *lookup_record_key(const char *key, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    uint8_t b = record_index[bucket_of(key, n)];
+    if (b == SHARED_BUCKET)
+        return lookup(record_keys, key, n);
+    return b && matches(&record_keys[b - 1], key, n) ? &record_keys[b - 1] : NULL;
+}
+
+
 /* How a value was written in the JSON. */
 typedef enum { V_ABSENT, V_STRING, V_INTEGER, V_NUMBER, V_LITERAL } vkind;
 
@@ -158,6 +205,7 @@ shp_reader *shp_new(tbl_table *table, fnd_list *findings)
     shp_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    pthread_once(&record_index_once, index_record_keys);
     r->table = table;
     r->findings = findings;
     /* Invalid UTF-8 loses a character, not a session: it is replaced and reported. */
@@ -495,25 +543,15 @@ static int finish_top(shp_reader *r)
 
 /* ---- the state machine -------------------------------------------------------------------- */
 
-/* Servers spell keys in camelCase; the case-blind compare is only for the odd one that does
- * not, so it runs only where the lengths agree. */
-static const entry *lookup(const entry *table, const char *key, size_t n)
-{
-    for (const entry *e = table; e->name; e++)
-        if (e->len == n && (!memcmp(e->name, key, n) || !strncasecmp(e->name, key, n)))
-            return e;
-    return NULL;
-}
-
 static const entry *key_entry(context c, const char *key, size_t n)
 {
     switch (c) {
     case C_TOP:
         if (n == 7 && !strncasecmp(key, "results", 7))
             return &results_key;
-        return lookup(record_keys, key, n);
+        return lookup_record_key(key, n);
     case C_RECORD:
-        return lookup(record_keys, key, n);
+        return lookup_record_key(key, n);
     case C_LINKS:
         return lookup(links_keys, key, n);
     case C_SELF:

@@ -1696,3 +1696,64 @@ Test(shape, error_position_far_into_the_stream)
     check_text(29999, K_NAME, "line 29999");
     free(b.p);
 }
+
+/* Keys are matched without regard to ASCII case (some serializers write PascalCase); every
+ * record key read through the hashed index must still be found, and an unknown key of the
+ * same length and letters at its ends must not be taken for one. */
+Test(shape, keys_in_any_case)
+{
+    static const char doc[] =
+        "[{\"ID\":\"x1\",\"Name\":\"n\",\"CREATIONTIME\":\"2022-01-01T00:00:00Z\","
+        "\"endtime\":\"2022-01-01T00:00:10Z\",\"State\":\"Stopped\",\"Result\":\"Success\","
+        "\"InitiatedBy\":\"me\",\"ScopeName\":\"s\",\"ClientHost\":\"h\",\"Details\":\"3 items processed\","
+        "\"Organization\":\"o\",\"Type\":\"Vex\",\"nXme\":\"not a name\"}]";
+    sq_error err;
+    cr_assert_eq(read_raw(doc, sizeof doc - 1, &err), 0);
+    check_text(0, K_ID, "x1");
+    check_text(0, K_NAME, "n");
+    check_text(0, K_STATUS, "Success");
+    check_text(0, K_INITIATED_BY, "me");
+    check_text(0, K_SCOPE, "s");
+    check_text(0, K_CLIENT_HOST, "h");
+    check_text(0, K_ORGANIZATION, "o");
+    check_text(0, K_TYPE, "Vex");
+    sq_value v;
+    char scratch[SES_TIME_BUFSZ];
+    tbl_get(T, 0, K_DURATION, &v, scratch);
+    cr_expect_eq(v.i, 10 * SES_TICKS_PER_SECOND);
+    tbl_get(T, 0, K_PROCESSED_OBJECTS, &v, scratch);
+    cr_expect_eq(v.i, 3);
+}
+
+/* Every record key the contract names is found by its exact spelling. */
+Test(shape, every_record_key_is_found)
+{
+    static const char doc[] =
+        "{\"results\":[{\"id\":\"7\",\"executionStartTime\":\"2020-02-07T12:21:04Z\","
+        "\"executionStopTime\":\"2020-02-07T12:22:04Z\",\"executionDuration\":\"00:00:30\",\"status\":\"Success\","
+        "\"usn\":5,\"localizedType\":\"x\",\"retrievalId\":\"r\",\"progress\":2,\"processedObjects\":9,"
+        "\"backupJobInfo\":{\"policyId\":\"p\",\"policyName\":\"P\",\"protectedInstancesCount\":4},"
+        "\"repositoryJobInfo\":{\"repositoryId\":1,\"repositoryName\":\"R\"},"
+        "\"restoreJobInfo\":{\"reason\":\"why\"},\"fileLevelRestoreJobInfo\":{\"reason\":\"flr\"}}]}";
+    sq_error err;
+    cr_assert_eq(read_raw(doc, sizeof doc - 1, &err), 0);
+    check_text(0, K_SOURCE, "azure-job");
+    check_text(0, K_POLICY_ID, "p");
+    check_text(0, K_POLICY_NAME, "P");
+    check_text(0, K_REPOSITORY_ID, "1");
+    check_text(0, K_REPOSITORY_NAME, "R");
+    check_text(0, K_REASON, "flr");
+    check_text(0, K_RETRIEVAL_ID, "r");
+    sq_value v;
+    char scratch[SES_TIME_BUFSZ];
+    tbl_get(T, 0, K_DURATION, &v, scratch);
+    cr_expect_eq(v.i, 30 * SES_TICKS_PER_SECOND, "executionDuration wins over end - start (60 s)");
+    tbl_get(T, 0, K_USN, &v, scratch);
+    cr_expect_eq(v.i, 5);
+    tbl_get(T, 0, K_PROGRESS, &v, scratch);
+    cr_expect_eq(v.i, 2);
+    tbl_get(T, 0, K_PROCESSED_OBJECTS, &v, scratch);
+    cr_expect_eq(v.i, 9);
+    tbl_get(T, 0, K_PROTECTED_INSTANCES, &v, scratch);
+    cr_expect_eq(v.i, 4);
+}
