@@ -130,6 +130,18 @@ typedef void (*cli_row_fn)(void *ctx, size_t i, sq_value *vals);
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
                  cli_row_fn fill, void *ctx, const char *note);
 
+/* A command's own option `opt` with its argument; returns SQ_EXIT_OK or the exit status after
+ * printing what is wrong. */
+typedef sq_exit (*cli_option_fn)(void *ctx, int opt, const char *arg);
+
+/* Parses argv (argv[0] is the command's name) with getopt_long: the common options go to `c`,
+ * the command's own (`own_short`, and `longopts` which holds CLI_COMMON_OPTIONS too) to `own`,
+ * -h/--help prints `usage` with the shared help and sets *help. On success *first is the index
+ * of the first INPUT. Initializes `c` (free it with cli_common_free()). */
+sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct option *longopts,
+                  const char *usage, cli_common *c, cli_option_fn own, void *ctx, bool *help,
+                  int *first);
+
 /* After getopt_long() (with an option string starting ":") answered `c`, '?' or ':', for
  * argv[optind - 1]: prints what is wrong and the command's usage; returns SQ_EXIT_USAGE. */
 sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usage);

@@ -788,3 +788,32 @@ sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usag
     fprintf(stderr, "\n%s", usage);
     return SQ_EXIT_USAGE;
 }
+
+sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct option *longopts,
+                  const char *usage, cli_common *c, cli_option_fn own, void *ctx, bool *help,
+                  int *first)
+{
+    char shortopts[64];
+    snprintf(shortopts, sizeof shortopts, ":%sh%s", CLI_COMMON_SHORT, own_short);
+    *help = false;
+    sq_exit status = cli_common_init(c);
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while (status == SQ_EXIT_OK && !*help && (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        bool taken;
+        status = cli_common_option(c, opt, optarg, &taken);
+        if (taken)
+            continue;
+        if (opt == 'h') {
+            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
+            *help = true;
+        } else if (opt == '?' || opt == ':') {
+            status = cli_bad_option(argv[0], opt, argv, usage);
+        } else {
+            status = own(ctx, opt, optarg);
+        }
+    }
+    *first = optind;
+    return status;
+}

@@ -119,6 +119,8 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
     return status;
 }
 
+static sq_exit take_option(void *ctx, int opt, const char *arg) { return list_option(ctx, opt, arg); }
+
 int cmd_list(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -130,28 +132,12 @@ int cmd_list(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_common common;
-    sq_exit status = cli_common_init(&common);
     list_options o = {0};
-    int c;
-    opterr = 0;
-    optind = 1;
-    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "F:s:n:h", longopts, NULL)) != -1) {
-        bool taken;
-        status = cli_common_option(&common, c, optarg, &taken);
-        if (taken)
-            continue;
-        if (c == 'h') {
-            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
-            cli_common_free(&common);
-            return SQ_EXIT_OK;
-        }
-        if (c == '?' || c == ':')
-            status = cli_bad_option("list", c, argv, usage);
-        else
-            status = list_option(&o, c, optarg);
-    }
-    if (status == SQ_EXIT_OK)
-        status = run(&common, &o, argv + optind, (size_t)(argc - optind));
+    bool help;
+    int first;
+    sq_exit status = cli_parse(argc, argv, "F:s:n:", longopts, usage, &common, take_option, &o, &help, &first);
+    if (status == SQ_EXIT_OK && !help)
+        status = run(&common, &o, argv + first, (size_t)(argc - first));
     cli_common_free(&common);
     return status;
 }

@@ -71,6 +71,20 @@ static sq_exit run(const cli_common *c, const ses_key *by, size_t nby, char *con
     return status;
 }
 
+typedef struct {
+    ses_key keys[SES_NALLKEYS * 4];
+    size_t n;
+} by_keys;
+
+static sq_exit take_option(void *ctx, int opt, const char *arg)
+{
+    by_keys *by = ctx;
+    (void)opt; /* 'b', the one option of stats' own */
+    int n = cli_key_list("--by", arg, by->keys, NULL, sizeof by->keys / sizeof *by->keys);
+    by->n = n < 0 ? 0 : (size_t)n;
+    return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
+}
+
 int cmd_stats(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -80,32 +94,12 @@ int cmd_stats(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_common common;
-    sq_exit status = cli_common_init(&common);
-    ses_key by[SES_NALLKEYS * 4];
-    size_t nby = 0;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT "b:h", longopts, NULL)) != -1) {
-        bool taken;
-        status = cli_common_option(&common, c, optarg, &taken);
-        if (taken)
-            continue;
-        if (c == 'h') {
-            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
-            cli_common_free(&common);
-            return SQ_EXIT_OK;
-        }
-        if (c == 'b') {
-            int n = cli_key_list("--by", optarg, by, NULL, sizeof by / sizeof *by);
-            nby = n < 0 ? 0 : (size_t)n;
-            status = n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
-        } else {
-            status = cli_bad_option("stats", c, argv, usage);
-        }
-    }
-    if (status == SQ_EXIT_OK)
-        status = run(&common, by, nby, argv + optind, (size_t)(argc - optind));
+    by_keys by = {0};
+    bool help;
+    int first;
+    sq_exit status = cli_parse(argc, argv, "b:", longopts, usage, &common, take_option, &by, &help, &first);
+    if (status == SQ_EXIT_OK && !help)
+        status = run(&common, by.keys, by.n, argv + first, (size_t)(argc - first));
     cli_common_free(&common);
     return status;
 }
