@@ -15,7 +15,7 @@ TESTSRC = $(wildcard tests/*.c)
 TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check test asan ubsan demo clean deps fuzz fuzz-smoke bench bench-tools
+.PHONY: all check test asan ubsan demo clean deps fuzz fuzz-smoke format lint bench bench-tools
 all: $(BUILD)/sessq
 
 # Installs the Debian packages the build needs, only when a header or library is missing.
@@ -51,7 +51,7 @@ SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 # the sanitizers' own memory and time.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" TEST_ENV="SESSQ_SANITIZED=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)" test
+		LDFLAGS="$(SANITIZE)" TEST_ENV="SESSQ_SANITIZED=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0" test
 
 ubsan:
 	@$(MAKE) --no-print-directory BUILD=build/ubsan CFLAGS="-O2 -g -fsanitize=undefined -fno-sanitize-recover=all" \
@@ -108,6 +108,16 @@ bench-tools: $(BENCH_TOOLS)
 
 bench: $(BUILD)/sessq bench-tools
 	BUILD=$(BUILD) BENCH_RUNS=$(BENCH_RUNS) BENCH_BIG=$(BENCH_BIG) sh scripts/bench.sh
+
+# `format` applies .clang-format to every C file; `lint` checks the format and runs cppcheck.
+CSOURCES = $(wildcard src/*.c include/*.h tests/*.c tests/*.h fuzz/*.c bench/*.c)
+format:
+	clang-format -i $(CSOURCES)
+
+lint:
+	clang-format --dry-run --Werror $(CSOURCES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--std=c11 -Iinclude -D__SSE2__ src
 
 demo: $(BUILD)/sessq
 	$(BUILD)/sessq stats --by source,status testdata/demo

@@ -76,7 +76,10 @@ struct shape {
 };
 
 static const product restore_products[CHOICES] = {
-    {"Vex", "Exchange"}, {"Vesp", "SharePoint"}, {"Vet", "Teams"}, {"Veod", "OneDrive"},
+    {"Vex", "Exchange"},
+    {"Vesp", "SharePoint"},
+    {"Vet", "Teams"},
+    {"Veod", "OneDrive"},
 };
 static const unsigned restore_weights[CHOICES] = {40, 30, 15, 15};
 
@@ -99,18 +102,22 @@ static const unsigned outcome_weights[CHOICES] = {85, 7, 5, 3};
 
 /* 10 names x 5 suffixes: the ~50 tenants of a service provider's server. */
 static const char *const org_names[] = {
-    "abc", "acme", "globex", "initech", "hooli",
+    "abc",     "acme",     "globex", "initech", "hooli",
     "contoso", "umbrella", "adatum", "litware", "wingtip",
 };
 static const char *const org_suffixes[] = {"", "-eu", "-us", "-uk", "2"};
 
 /* Pool strings are JSON text as written: a backslash is already escaped. */
 static const char *const initiators[] = {
-    "SRV0101\\\\Administrator", "SRV0101\\\\Administrator", "CORP\\\\backup.admin",
+    "SRV0101\\\\Administrator",
+    "SRV0101\\\\Administrator",
+    "CORP\\\\backup.admin",
     "CORP\\\\svc-veeam",
 };
 static const char *const client_hosts[] = {
-    "srv0101 (via: 127.0.0.1)", "srv0101 (via: 127.0.0.1)", "srv0102 (via: 10.0.4.17)",
+    "srv0101 (via: 127.0.0.1)",
+    "srv0101 (via: 127.0.0.1)",
+    "srv0102 (via: 10.0.4.17)",
     "vbo-proxy01 (via: 10.0.8.3)",
 };
 
@@ -144,10 +151,7 @@ static void put(writer *w, const char *s, size_t n)
     w->len += n;
 }
 
-static void put_str(writer *w, const char *s)
-{
-    put(w, s, strlen(s));
-}
+static void put_str(writer *w, const char *s) { put(w, s, strlen(s)); }
 
 static void put_uint(writer *w, unsigned long long v)
 {
@@ -274,8 +278,7 @@ static void put_time(writer *w, int64_t ticks, int offset_min, int digits)
         put_padded(w, (unsigned long long)offset_min / 60, 2);
         put(w, ":", 1);
         put_padded(w, (unsigned long long)offset_min % 60, 2);
-    }
-    else
+    } else
         put(w, "Z", 1);
     put(w, "\"", 1);
 }
@@ -324,10 +327,7 @@ static uint64_t next_random(rng *r)
 }
 
 /* A number in [0, n), by multiplying rather than by modulo. */
-static unsigned below(rng *r, unsigned n)
-{
-    return (unsigned)(((next_random(r) >> 32) * n) >> 32);
-}
+static unsigned below(rng *r, unsigned n) { return (unsigned)(((next_random(r) >> 32) * n) >> 32); }
 
 /* An index into a table of CHOICES weights. */
 static unsigned pick(rng *r, const unsigned weights[CHOICES])
@@ -407,8 +407,7 @@ static void field_restore_name(writer *w, const session *s)
     else if (s->origin == ORIGIN_OPERATOR) {
         put_str(w, "Restore operator: operator@");
         put_org(w, s->org);
-    }
-    else {
+    } else {
         put_str(w, s->origin == ORIGIN_JOB ? "Job: " : "Data retrieval: ");
         put_str(w, s->product->label);
         put_str(w, s->origin == ORIGIN_JOB ? " backup" : " data retrieval");
@@ -426,8 +425,7 @@ static void field_operator_or(writer *w, const char *name, const session *s, con
     if (s->origin == ORIGIN_OPERATOR) {
         put_str(w, "operator@");
         put_org(w, s->org);
-    }
-    else
+    } else
         put_str(w, other);
     put(w, "\"", 1);
 }
@@ -567,8 +565,7 @@ static void write_azure(writer *w, const session *s)
     close_container(w, '}');
 }
 
-static void write_sessions(writer *w, generator *g, unsigned long long count,
-                           const shape *sh)
+static void write_sessions(writer *w, generator *g, unsigned long long count, const shape *sh)
 {
     session s;
     for (unsigned long long i = 0; i < count; i++) {
@@ -598,8 +595,8 @@ static void field_page_link(writer *w, const char *base, unsigned long long offs
     close_container(w, '}');
 }
 
-static void write_v6_document(writer *w, generator *g, const shape *sh,
-                              unsigned long long count, unsigned long long limit)
+static void write_v6_document(writer *w, generator *g, const shape *sh, unsigned long long count,
+                              unsigned long long limit)
 {
     open_container(w, '{');
     field_uint(w, "offset", g->index);
@@ -614,8 +611,8 @@ static void write_v6_document(writer *w, generator *g, const shape *sh,
 }
 
 /* v5 answers a bare array: a page says nothing of where it starts. */
-static void write_v5_document(writer *w, generator *g, const shape *sh,
-                              unsigned long long count, unsigned long long limit)
+static void write_v5_document(writer *w, generator *g, const shape *sh, unsigned long long count,
+                              unsigned long long limit)
 {
     (void)limit;
     open_container(w, '[');
@@ -623,8 +620,8 @@ static void write_v5_document(writer *w, generator *g, const shape *sh,
     close_container(w, ']');
 }
 
-static void write_azure_document(writer *w, generator *g, const shape *sh,
-                                 unsigned long long count, unsigned long long limit)
+static void write_azure_document(writer *w, generator *g, const shape *sh, unsigned long long count,
+                                 unsigned long long limit)
 {
     unsigned long long offset = g->index;
     open_container(w, '{');
@@ -644,8 +641,7 @@ static const shape shapes[] = {
      write_v6_restore, write_v6_document},
     {"v6-retrieval", "dataretrievalsessions", "/v6/DataRetrievalSessions", restore_products,
      restore_weights, write_v6_retrieval, write_v6_document},
-    {"v5", "restoresessions", NULL, restore_products, restore_weights, write_v5,
-     write_v5_document},
+    {"v5", "restoresessions", NULL, restore_products, restore_weights, write_v5, write_v5_document},
     {"azure", "jobsessions", "https://abc.ukwest.cloudapp.azure.com:443/api/v1/jobSessions",
      azure_products, azure_weights, write_azure, write_azure_document},
 };
@@ -681,11 +677,12 @@ static void write_pages(writer *w, generator *g, const shape *sh, unsigned long 
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: gendump [--sessions N] [--shape v6-restore|v6-retrieval|v5|azure] "
-                "[--pretty]\n"
-                "               [--pages SIZE DIR] [--seed S]\n"
-                "Writes N (default 1000) synthetic sessions as one response to standard output,\n"
-                "or as page files of SIZE sessions in DIR. The same options give the same bytes.\n");
+    fprintf(fp,
+            "usage: gendump [--sessions N] [--shape v6-restore|v6-retrieval|v5|azure] "
+            "[--pretty]\n"
+            "               [--pages SIZE DIR] [--seed S]\n"
+            "Writes N (default 1000) synthetic sessions as one response to standard output,\n"
+            "or as page files of SIZE sessions in DIR. The same options give the same bytes.\n");
 }
 
 static unsigned long long number_arg(const char *opt, const char *text)
@@ -734,12 +731,10 @@ static options parse_options(int argc, char **argv)
         else if (!strcmp(a, "--pages") && left >= 2) {
             o.page_size = number_arg(a, argv[++i]);
             o.page_dir = argv[++i];
-        }
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
-        }
-        else {
+        } else {
             usage(stderr);
             exit(64);
         }

@@ -109,8 +109,7 @@ static int parse(int fd, const char *path, counts *c)
         if (n < 0) {
             fprintf(stderr, "yajl_count: cannot read %s: %s\n", path, strerror(errno));
             status = 66;
-        }
-        else if (yajl_parse(h, buf, (size_t)n) != yajl_status_ok)
+        } else if (yajl_parse(h, buf, (size_t)n) != yajl_status_ok)
             status = parse_error(h, path);
     }
     if (!status && yajl_complete_parse(h) != yajl_status_ok)

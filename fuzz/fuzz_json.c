@@ -105,8 +105,7 @@ static int drain(run *r, json_parser *p, size_t size, uint64_t *last_offset)
             return 0;
         }
         require(v.offset < size, "token offset within the input");
-        require(*last_offset == UINT64_MAX || v.offset > *last_offset,
-                "token offsets increase");
+        require(*last_offset == UINT64_MAX || v.offset > *last_offset, "token offsets increase");
         *last_offset = v.offset;
         record(r, p, t, &v);
     }
@@ -163,8 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     require(whole.err.code == cut.err.code && whole.err.offset == cut.err.offset &&
                 whole.err.line == cut.err.line && whole.err.column == cut.err.column,
             "chunking changes the error");
-    require(whole.err.message == cut.err.message ||
-                !strcmp(whole.err.message, cut.err.message),
+    require(whole.err.message == cut.err.message || !strcmp(whole.err.message, cut.err.message),
             "chunking changes the error message");
     free(whole.log);
     free(cut.log);

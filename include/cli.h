@@ -23,13 +23,13 @@ typedef struct {
 } cli_read_stats;
 
 typedef struct {
-    bool keep_going;      /* go on after a bad input */
-    fnd_list *findings;   /* where oddities of readable data go (NULL: nowhere) */
-    bool as_findings;     /* check: every problem becomes a finding instead of a message, and
+    bool keep_going;    /* go on after a bad input */
+    fnd_list *findings; /* where oddities of readable data go (NULL: nowhere) */
+    bool as_findings;   /* check: every problem becomes a finding instead of a message, and
                              reading always goes on */
-    size_t max_memory;    /* bytes the session table may hold; 0: no limit */
-    unsigned jobs;        /* files read at the same time (0 or 1: one by one) */
-    bool quiet;           /* no progress line */
+    size_t max_memory;  /* bytes the session table may hold; 0: no limit */
+    unsigned jobs;      /* files read at the same time (0 or 1: one by one) */
+    bool quiet;         /* no progress line */
 } cli_read_options;
 
 /* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.
@@ -59,16 +59,18 @@ enum {
     CLI_OPT_MATCH,
     CLI_OPT_WHERE
 };
-#define CLI_FILTER_OPTIONS                                                                     \
-    {"since", required_argument, NULL, CLI_OPT_SINCE},                                         \
-        {"until", required_argument, NULL, CLI_OPT_UNTIL},                                     \
-        {"status", required_argument, NULL, CLI_OPT_STATUS},                                   \
-        {"type", required_argument, NULL, CLI_OPT_TYPE},                                       \
-        {"source", required_argument, NULL, CLI_OPT_SOURCE},                                   \
-        {"min-duration", required_argument, NULL, CLI_OPT_MIN_DURATION},                       \
-        {"max-duration", required_argument, NULL, CLI_OPT_MAX_DURATION},                       \
-        {"match", required_argument, NULL, CLI_OPT_MATCH},                                     \
-        {"where", required_argument, NULL, CLI_OPT_WHERE}
+#define CLI_FILTER_OPTIONS                                                                         \
+    {"since", required_argument, NULL, CLI_OPT_SINCE},                                             \
+        {"until", required_argument, NULL, CLI_OPT_UNTIL},                                         \
+        {"status", required_argument, NULL, CLI_OPT_STATUS},                                       \
+        {"type", required_argument, NULL, CLI_OPT_TYPE},                                           \
+        {"source", required_argument, NULL, CLI_OPT_SOURCE},                                       \
+        {"min-duration", required_argument, NULL, CLI_OPT_MIN_DURATION},                           \
+        {"max-duration", required_argument, NULL, CLI_OPT_MAX_DURATION},                           \
+        {"match", required_argument, NULL, CLI_OPT_MATCH},                                         \
+    {                                                                                              \
+        "where", required_argument, NULL, CLI_OPT_WHERE                                            \
+    }
 extern const char cli_filter_help[];
 
 /* Adds filter flag `opt` (a CLI_OPT_* code) with its argument to `f`. Returns SQ_EXIT_OK, or
@@ -88,12 +90,11 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
  * -k and the filters. */
 enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
 #define CLI_COMMON_SHORT "f:o:kj:q"
-#define CLI_COMMON_OPTIONS                                                                     \
-    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},        \
-        {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW},                                       \
-        {"keep-going", no_argument, NULL, 'k'},                                                \
-        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                           \
-        {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},             \
+#define CLI_COMMON_OPTIONS                                                                         \
+    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},            \
+        {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW}, {"keep-going", no_argument, NULL, 'k'},   \
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                               \
+        {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},                 \
         CLI_FILTER_OPTIONS
 
 /* The default of --max-memory: what the session table may hold. */
@@ -118,8 +119,8 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken);
 /* Reads INPUTs into *t (a new table the caller frees) and selects the rows passing the filter
  * into *rows (the caller frees). Returns the reading status; the caller goes on to write when
  * it is SQ_EXIT_OK, or with --keep-going a data or input error. */
-sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t,
-                 size_t **rows, size_t *nrows, cli_read_stats *stats);
+sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t, size_t **rows,
+                 size_t *nrows, cli_read_stats *stats);
 /* Whether a command should still write its output after cli_load() answered `status`. */
 bool cli_should_write(const cli_common *c, sq_exit status);
 

@@ -23,9 +23,9 @@ void flt_free(flt_filter *f);
  * whole text is wrong); err->code is FLT_ERR_NOMEM when out of memory, else FLT_ERR_BAD. */
 enum { FLT_OK = 0, FLT_ERR_BAD, FLT_ERR_NOMEM };
 
-int flt_add_since(flt_filter *f, const char *text, sq_error *err);        /* start >= T */
-int flt_add_until(flt_filter *f, const char *text, sq_error *err);        /* start < T */
-int flt_add_status(flt_filter *f, const char *list, sq_error *err);       /* "a,b" any case */
+int flt_add_since(flt_filter *f, const char *text, sq_error *err);  /* start >= T */
+int flt_add_until(flt_filter *f, const char *text, sq_error *err);  /* start < T */
+int flt_add_status(flt_filter *f, const char *list, sq_error *err); /* "a,b" any case */
 int flt_add_type(flt_filter *f, const char *list, sq_error *err);
 int flt_add_source(flt_filter *f, const char *list, sq_error *err);
 int flt_add_min_duration(flt_filter *f, const char *text, sq_error *err); /* duration >= D */

@@ -34,7 +34,7 @@ const char *fnd_severity_name(fnd_severity s);
 typedef struct {
     fnd_code code;
     fnd_severity severity;
-    const char *file; /* NULL when the finding is about no one file */
+    const char *file;      /* NULL when the finding is about no one file */
     uint64_t line, column; /* 0 when not known */
     const char *message;
 } fnd_finding;

@@ -9,9 +9,9 @@
 
 enum {
     IN_OK = 0,
-    IN_ERR_OPEN,    /* cannot be opened or read (exit 66); sys_errno set */
-    IN_ERR_READ,    /* a read failed midway; sys_errno set */
-    IN_ERR_GZIP,    /* corrupt or truncated gzip data */
+    IN_ERR_OPEN,     /* cannot be opened or read (exit 66); sys_errno set */
+    IN_ERR_READ,     /* a read failed midway; sys_errno set */
+    IN_ERR_GZIP,     /* corrupt or truncated gzip data */
     IN_ERR_ENCODING, /* a UTF-16 stream with an odd trailing byte */
     IN_ERR_NOMEM     /* out of memory (sys_errno ENOMEM) */
 };

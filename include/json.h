@@ -50,12 +50,12 @@ enum {
 
 enum {
     JSON_OK = 0,
-    JSON_ERR_SYNTAX,   /* not JSON: the message says what was expected */
+    JSON_ERR_SYNTAX,    /* not JSON: the message says what was expected */
     JSON_ERR_TRUNCATED, /* the input ends inside a value */
-    JSON_ERR_EMPTY,    /* no JSON text at all */
-    JSON_ERR_UTF8,     /* invalid UTF-8 inside a string */
-    JSON_ERR_DEPTH,    /* nesting deeper than SQ_MAX_DEPTH */
-    JSON_ERR_TOO_LONG, /* a string or number longer than SQ_MAX_STRING bytes */
+    JSON_ERR_EMPTY,     /* no JSON text at all */
+    JSON_ERR_UTF8,      /* invalid UTF-8 inside a string */
+    JSON_ERR_DEPTH,     /* nesting deeper than SQ_MAX_DEPTH */
+    JSON_ERR_TOO_LONG,  /* a string or number longer than SQ_MAX_STRING bytes */
     JSON_ERR_NOMEM
 };
 

@@ -14,8 +14,8 @@ typedef enum { OUT_TABLE, OUT_CSV, OUT_JSON, OUT_NDJSON, OUT_MD } out_format;
 int out_format_parse(const char *name, out_format *fmt);
 
 typedef struct {
-    size_t width;  /* table: terminal width to fit, 0 = never truncate */
-    bool csv_raw;  /* csv: no formula guard */
+    size_t width; /* table: terminal width to fit, 0 = never truncate */
+    bool csv_raw; /* csv: no formula guard */
 } out_options;
 
 typedef struct out_writer out_writer;

@@ -10,19 +10,19 @@
 /* Exit statuses (the contract's "Exit status"); only cmd_*.c and main.c turn errors into these. */
 typedef enum {
     SQ_EXIT_OK = 0,
-    SQ_EXIT_FINDINGS = 1, /* check found problems, diff found differences */
-    SQ_EXIT_USAGE = 64,   /* bad option, pattern or expression (EX_USAGE) */
-    SQ_EXIT_DATA = 65,    /* invalid JSON, unknown shape (EX_DATAERR) */
-    SQ_EXIT_NOINPUT = 66, /* an input cannot be opened (EX_NOINPUT) */
+    SQ_EXIT_FINDINGS = 1,  /* check found problems, diff found differences */
+    SQ_EXIT_USAGE = 64,    /* bad option, pattern or expression (EX_USAGE) */
+    SQ_EXIT_DATA = 65,     /* invalid JSON, unknown shape (EX_DATAERR) */
+    SQ_EXIT_NOINPUT = 66,  /* an input cannot be opened (EX_NOINPUT) */
     SQ_EXIT_SOFTWARE = 70, /* out of memory, internal error (EX_SOFTWARE) */
-    SQ_EXIT_IOERR = 74    /* output could not be written (EX_IOERR) */
+    SQ_EXIT_IOERR = 74     /* output could not be written (EX_IOERR) */
 } sq_exit;
 
 /* Limits, documented in --help and the README. */
-#define SQ_MAX_DEPTH 512               /* JSON nesting levels */
-#define SQ_MAX_STRING (64u << 20)      /* bytes in one JSON string or number, after decoding */
-#ifndef SQ_CHUNK_SIZE /* the fuzz build makes it tiny, to cut tokens everywhere */
-#define SQ_CHUNK_SIZE (256u << 10)     /* bytes handed to the parser per read */
+#define SQ_MAX_DEPTH 512           /* JSON nesting levels */
+#define SQ_MAX_STRING (64u << 20)  /* bytes in one JSON string or number, after decoding */
+#ifndef SQ_CHUNK_SIZE              /* the fuzz build makes it tiny, to cut tokens everywhere */
+#define SQ_CHUNK_SIZE (256u << 10) /* bytes handed to the parser per read */
 #endif
 
 /* An error as a value: what went wrong, and where in the decoded byte stream. The message is a
@@ -34,10 +34,10 @@ typedef struct {
     uint64_t offset;
     uint64_t line;
     uint64_t column;
-    int sys_errno;       /* errno of a failed system call, else 0 */
-    int cause;           /* when a module passes on an error of the one below it: that error's
+    int sys_errno;      /* errno of a failed system call, else 0 */
+    int cause;          /* when a module passes on an error of the one below it: that error's
                             own code (shape's SHP_ERR_INPUT keeps input's IN_ERR_* here) */
-    const char *detail;  /* what was found there ("'.'"), or NULL; owned by the producer and
+    const char *detail; /* what was found there ("'.'"), or NULL; owned by the producer and
                             valid until its next call */
 } sq_error;
 

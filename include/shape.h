@@ -13,13 +13,13 @@
 
 enum {
     SHP_OK = 0,
-    SHP_ERR_INPUT,   /* the input could not be read: err as in_read() gave it, its code in
+    SHP_ERR_INPUT,      /* the input could not be read: err as in_read() gave it, its code in
                         err->cause */
-    SHP_ERR_JSON,    /* invalid JSON: err has line, column and detail */
-    SHP_ERR_SHAPE,   /* valid JSON of no known response shape */
-    SHP_ERR_NO_ID,   /* a session record without "id" */
+    SHP_ERR_JSON,       /* invalid JSON: err has line, column and detail */
+    SHP_ERR_SHAPE,      /* valid JSON of no known response shape */
+    SHP_ERR_NO_ID,      /* a session record without "id" */
     SHP_ERR_POWERSHELL, /* sessions flattened to "@{...}" text by PowerShell's ConvertTo-Json */
-    SHP_ERR_LIMIT,   /* the table would go over its memory limit */
+    SHP_ERR_LIMIT,      /* the table would go over its memory limit */
     SHP_ERR_NOMEM
 };
 

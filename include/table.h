@@ -19,9 +19,9 @@ void tbl_free(tbl_table *t);
 
 /* What tbl_add() did. */
 enum {
-    TBL_ADDED = 0,     /* a new row */
-    TBL_SAME = 1,      /* (source, id) was there with the very same values */
-    TBL_CHANGED = 2,   /* (source, id) was there: the new values replaced the old ones */
+    TBL_ADDED = 0,   /* a new row */
+    TBL_SAME = 1,    /* (source, id) was there with the very same values */
+    TBL_CHANGED = 2, /* (source, id) was there: the new values replaced the old ones */
     TBL_ERR_NOMEM = -1,
     TBL_ERR_LIMIT = -2 /* adding would go over the limit of tbl_set_limit() */
 };

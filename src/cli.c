@@ -62,7 +62,7 @@ static sq_exit worse(sq_exit a, sq_exit b) { return a > b ? a : b; }
  * printed by whichever comes when it is time. */
 typedef struct {
     bool on;
-    uint64_t total;   /* bytes of all the files, as stored (0: unknown, e.g. a pipe) */
+    uint64_t total; /* bytes of all the files, as stored (0: unknown, e.g. a pipe) */
     size_t files;
     _Atomic uint64_t read;
     _Atomic size_t done;
@@ -125,7 +125,8 @@ static sq_exit read_problem(const reading *x, const char *name, const sq_error *
                        x->o->as_findings ? "" : "invalid JSON: ", e->message,
                        e->detail ? ", found " : "", e->detail ? e->detail : "");
     case SHP_ERR_SHAPE:
-        return problem(x, FND_UNKNOWN_SHAPE, SQ_EXIT_DATA, name, e->line, e->column, "%s", e->message);
+        return problem(x, FND_UNKNOWN_SHAPE, SQ_EXIT_DATA, name, e->line, e->column, "%s",
+                       e->message);
     case SHP_ERR_NO_ID:
         return problem(x, FND_MISSING_ID, SQ_EXIT_DATA, name, e->line, e->column, "%s", e->message);
     case SHP_ERR_POWERSHELL:
@@ -147,13 +148,13 @@ static sq_exit read_problem(const reading *x, const char *name, const sq_error *
  * the rest: into a log of its own when files are read in parallel. */
 typedef struct {
     char *path;
-    bool no_dumps;         /* the argument is a directory without dumps */
-    sq_error list_error;   /* listing the argument failed (code != 0) */
-    bool done;             /* read (by a worker) */
+    bool no_dumps;       /* the argument is a directory without dumps */
+    sq_error list_error; /* listing the argument failed (code != 0) */
+    bool done;           /* read (by a worker) */
     bool opened;
-    sq_error err;          /* code != 0: reading failed */
-    char *name;            /* in_name() of the source */
-    char detail[48];       /* err.detail's text: the reader that made it is gone */
+    sq_error err;    /* code != 0: reading failed */
+    char *name;      /* in_name() of the source */
+    char detail[48]; /* err.detail's text: the reader that made it is gone */
     tbl_table *log;
     fnd_list *findings;
     shp_stats stats;
@@ -196,7 +197,8 @@ static int list_argument(const char *arg, item **items, size_t *n, size_t *cap)
         item *it = &(*items)[(*n)++];
         memset(it, 0, sizeof *it);
         it->path = strdup(bad ? bad : arg);
-        it->list_error = files ? (sq_error){0} : err;
+        if (!files)
+            it->list_error = err;
         it->no_dumps = files != NULL;
         free(bad);
         in_free_list(files);
@@ -246,7 +248,8 @@ static void show_progress(progress *p)
         fprintf(stderr, "\rsessq: %s of %s (%d%%), %s/s, %zu of %zu files\033[K", read, total,
                 (int)(100.0 * (double)bytes / (double)p->total), rate, (size_t)p->done, p->files);
     else
-        fprintf(stderr, "\rsessq: %s, %s/s, %zu of %zu files\033[K", read, rate, (size_t)p->done, p->files);
+        fprintf(stderr, "\rsessq: %s, %s/s, %zu of %zu files\033[K", read, rate, (size_t)p->done,
+                p->files);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -265,7 +268,8 @@ static void start_progress(progress *p, bool quiet, const item *items, size_t n)
     p->files = n;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (items[i].path && strcmp(items[i].path, "-") && stat(items[i].path, &st) == 0 && S_ISREG(st.st_mode))
+        if (items[i].path && strcmp(items[i].path, "-") && stat(items[i].path, &st) == 0 &&
+            S_ISREG(st.st_mode))
             p->total += (uint64_t)st.st_size;
     }
     pthread_mutex_init(&p->lock, NULL);
@@ -320,8 +324,10 @@ static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
             tbl_place(it->log, row, &line, &column);
             tbl_get(it->log, row, K_SOURCE, &source, scratch[0]);
             tbl_get(it->log, row, K_ID, &id, scratch[1]);
-            if (fnd_add_duplicate(x->o->findings, it->name, line, column, source.text, id.text, id.len) < 0)
-                return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, it->name, 0, 0, "out of memory");
+            if (fnd_add_duplicate(x->o->findings, it->name, line, column, source.text, id.text,
+                                  id.len) < 0)
+                return problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, it->name, 0, 0,
+                               "out of memory");
         }
     }
     return SQ_EXIT_OK;
@@ -391,7 +397,8 @@ static void *worker(void *arg)
             if (it->log && it->findings)
                 read_item(it, it->log, it->findings, p->progress);
             else
-                it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"}, it->opened = true;
+                it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
+                it->opened = true;
         }
         pthread_mutex_lock(&p->lock);
         it->done = true;
@@ -403,16 +410,28 @@ static void *worker(void *arg)
 
 /* Reads the items with `jobs` threads, settling them in input order, so that every output is
  * the same whatever the number of threads. */
-static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t n, unsigned jobs, bool go_on)
+static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t n, unsigned jobs,
+                             bool go_on)
 {
-    pool p = {items, n, x->progress, 0, 0, 4 * (size_t)jobs, false, PTHREAD_MUTEX_INITIALIZER,
+    pool p = {items,
+              n,
+              x->progress,
+              0,
+              0,
+              4 * (size_t)jobs,
+              false,
+              PTHREAD_MUTEX_INITIALIZER,
               PTHREAD_COND_INITIALIZER};
     pthread_t threads[64];
     unsigned started = 0;
-    while (started < jobs && started < 64 && pthread_create(&threads[started], NULL, worker, &p) == 0)
+    while (started < jobs && started < 64 &&
+           pthread_create(&threads[started], NULL, worker, &p) == 0)
         started++;
-    sq_exit status = started ? SQ_EXIT_OK : problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "cannot start threads");
-    for (size_t i = 0; started && i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
+    sq_exit status =
+        started ? SQ_EXIT_OK
+                : problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "cannot start threads");
+    for (size_t i = 0;
+         started && i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
         pthread_mutex_lock(&p.lock);
         while (!items[i].done)
             pthread_cond_wait(&p.changed, &p.lock);
@@ -438,7 +457,8 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
 static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size_t n, bool go_on)
 {
     sq_exit status = SQ_EXIT_OK;
-    for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
+    for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
+         i++) {
         if (!items[i].no_dumps && !items[i].list_error.code)
             read_item(&items[i], t, x->o->findings, x->progress);
         status = worse(status, settle(x, t, &items[i]));
@@ -453,7 +473,8 @@ static void mention_findings(const fnd_list *l)
     uint64_t n = fnd_total(l, FND_WARNING) + fnd_total(l, FND_ERROR);
     if (n == 0)
         return;
-    fprintf(stderr, "sessq: note: the input has %llu oddit%s (", (unsigned long long)n, n == 1 ? "y" : "ies");
+    fprintf(stderr, "sessq: note: the input has %llu oddit%s (", (unsigned long long)n,
+            n == 1 ? "y" : "ies");
     const char *sep = "";
     for (fnd_code c = 0; c < FND_NCODES; c++) {
         uint64_t k = 0;
@@ -563,8 +584,8 @@ sq_exit cli_filter_flag(flt_filter *f, int opt, const char *arg)
 {
     typedef int (*adder)(flt_filter *, const char *, sq_error *);
     static const adder adders[] = {
-        flt_add_since, flt_add_until, flt_add_status, flt_add_type, flt_add_source,
-        flt_add_min_duration, flt_add_max_duration, flt_add_match, flt_add_where,
+        flt_add_since,        flt_add_until,        flt_add_status, flt_add_type,  flt_add_source,
+        flt_add_min_duration, flt_add_max_duration, flt_add_match,  flt_add_where,
     };
     sq_error err = {0};
     if (adders[opt - CLI_OPT_SINCE](f, arg, &err) == 0)
@@ -677,7 +698,8 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     switch (opt) {
     case 'f':
         if (out_format_parse(arg, &c->fmt) < 0) {
-            fprintf(stderr, "sessq: -f: unknown format '%s' (table, csv, json, ndjson or md)\n", arg);
+            fprintf(stderr, "sessq: -f: unknown format '%s' (table, csv, json, ndjson or md)\n",
+                    arg);
             return SQ_EXIT_USAGE;
         }
         return SQ_EXIT_OK;
@@ -705,7 +727,8 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     }
     case CLI_OPT_MAX_MEMORY:
         if (parse_size(arg, &c->read.max_memory) < 0) {
-            fprintf(stderr, "sessq: --max-memory: expected a size like 512M or 4G, not '%s'\n", arg);
+            fprintf(stderr, "sessq: --max-memory: expected a size like 512M or 4G, not '%s'\n",
+                    arg);
             return SQ_EXIT_USAGE;
         }
         return SQ_EXIT_OK;
@@ -723,8 +746,8 @@ bool cli_should_write(const cli_common *c, sq_exit status)
            (c->read.keep_going && (status == SQ_EXIT_DATA || status == SQ_EXIT_NOINPUT));
 }
 
-sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t,
-                 size_t **rows, size_t *nrows, cli_read_stats *stats)
+sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table **t, size_t **rows,
+                 size_t *nrows, cli_read_stats *stats)
 {
     *rows = NULL;
     *nrows = 0;
@@ -750,7 +773,8 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
 {
     out_file *file = out_file_open(c->output);
     if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write: %s\n", c->output ? c->output : "-", strerror(errno));
+        fprintf(stderr, "sessq: %s: cannot write: %s\n", c->output ? c->output : "-",
+                strerror(errno));
         return SQ_EXIT_IOERR;
     }
     out_options opt = c->out;
@@ -800,7 +824,8 @@ sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct opt
     int opt;
     opterr = 0;
     optind = 1;
-    while (status == SQ_EXIT_OK && !*help && (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while (status == SQ_EXIT_OK && !*help &&
+           (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         bool taken;
         status = cli_common_option(c, opt, optarg, &taken);
         if (taken)

@@ -63,10 +63,12 @@ static void print_text(FILE *fp, const fnd_list *l)
     for (size_t i = 0; i < fnd_count(l); i++) {
         const fnd_finding *f = fnd_get(l, i);
         if (f->file && f->line)
-            fprintf(fp, "%s:%llu:%llu: ", f->file, (unsigned long long)f->line, (unsigned long long)f->column);
+            fprintf(fp, "%s:%llu:%llu: ", f->file, (unsigned long long)f->line,
+                    (unsigned long long)f->column);
         else if (f->file)
             fprintf(fp, "%s: ", f->file);
-        fprintf(fp, "%s: %s: %s\n", fnd_severity_name(f->severity), fnd_code_name(f->code), f->message);
+        fprintf(fp, "%s: %s: %s\n", fnd_severity_name(f->severity), fnd_code_name(f->code),
+                f->message);
     }
 }
 
@@ -80,15 +82,14 @@ static int summarize(fnd_list *l, const tbl_table *t, const cli_read_stats *st)
             n += (size_t)snprintf(dropped + n, sizeof dropped - n, "; %llu more %s not listed",
                                   (unsigned long long)fnd_dropped(l, c), fnd_code_name(c));
     uint64_t errors = fnd_total(l, FND_ERROR), warnings = fnd_total(l, FND_WARNING);
-    return fnd_add(l, FND_SUMMARY, NULL, 0, 0,
-                   "%zu file%s read (%zu could not be), %llu document%s, %llu session record%s, "
-                   "%zu session%s (%zu read more than once); %llu error%s, %llu warning%s%s",
-                   st->files, st->files == 1 ? "" : "s", st->files_failed,
-                   (unsigned long long)st->documents, st->documents == 1 ? "" : "s",
-                   (unsigned long long)st->records, st->records == 1 ? "" : "s", tbl_count(t),
-                   tbl_count(t) == 1 ? "" : "s", tbl_duplicates(t), (unsigned long long)errors,
-                   errors == 1 ? "" : "s", (unsigned long long)warnings, warnings == 1 ? "" : "s",
-                   dropped);
+    return fnd_add(
+        l, FND_SUMMARY, NULL, 0, 0,
+        "%zu file%s read (%zu could not be), %llu document%s, %llu session record%s, "
+        "%zu session%s (%zu read more than once); %llu error%s, %llu warning%s%s",
+        st->files, st->files == 1 ? "" : "s", st->files_failed, (unsigned long long)st->documents,
+        st->documents == 1 ? "" : "s", (unsigned long long)st->records, st->records == 1 ? "" : "s",
+        tbl_count(t), tbl_count(t) == 1 ? "" : "s", tbl_duplicates(t), (unsigned long long)errors,
+        errors == 1 ? "" : "s", (unsigned long long)warnings, warnings == 1 ? "" : "s", dropped);
 }
 
 static sq_exit write_findings(const cli_common *c, bool text, fnd_list *l)
@@ -148,7 +149,8 @@ int cmd_check(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while (status == SQ_EXIT_OK && (c = getopt_long(argc, argv, ":f:o:j:qh", longopts, NULL)) != -1) {
+    while (status == SQ_EXIT_OK &&
+           (c = getopt_long(argc, argv, ":f:o:j:qh", longopts, NULL)) != -1) {
         bool taken = false;
         if (c == 'f' && strcmp(optarg, "text") == 0)
             text = true;

@@ -119,7 +119,10 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
     return status;
 }
 
-static sq_exit take_option(void *ctx, int opt, const char *arg) { return list_option(ctx, opt, arg); }
+static sq_exit take_option(void *ctx, int opt, const char *arg)
+{
+    return list_option(ctx, opt, arg);
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -135,7 +138,8 @@ int cmd_list(int argc, char **argv)
     list_options o = {0};
     bool help;
     int first;
-    sq_exit status = cli_parse(argc, argv, "F:s:n:", longopts, usage, &common, take_option, &o, &help, &first);
+    sq_exit status =
+        cli_parse(argc, argv, "F:s:n:", longopts, usage, &common, take_option, &o, &help, &first);
     if (status == SQ_EXIT_OK && !help)
         status = run(&common, &o, argv + first, (size_t)(argc - first));
     cli_common_free(&common);

@@ -37,13 +37,15 @@ static void describe(char *note, size_t size, size_t selected, const tbl_table *
     int n = snprintf(note, size, "%zu session%s", selected, selected == 1 ? "" : "s");
     if (selected != tbl_count(t))
         n += snprintf(note + n, size - (size_t)n, " of %zu", tbl_count(t));
-    n += snprintf(note + n, size - (size_t)n, " from %zu file%s", stats->files, stats->files == 1 ? "" : "s");
+    n += snprintf(note + n, size - (size_t)n, " from %zu file%s", stats->files,
+                  stats->files == 1 ? "" : "s");
     if (stats->files_failed)
         n += snprintf(note + n, size - (size_t)n, " (%zu skipped)", stats->files_failed);
     snprintf(note + n, size - (size_t)n, "; %zu read more than once, merged", tbl_duplicates(t));
 }
 
-static sq_exit run(const cli_common *c, const ses_key *by, size_t nby, char *const *args, size_t nargs)
+static sq_exit run(const cli_common *c, const ses_key *by, size_t nby, char *const *args,
+                   size_t nargs)
 {
     tbl_table *t;
     size_t *rows, nrows;
@@ -97,7 +99,8 @@ int cmd_stats(int argc, char **argv)
     by_keys by = {0};
     bool help;
     int first;
-    sq_exit status = cli_parse(argc, argv, "b:", longopts, usage, &common, take_option, &by, &help, &first);
+    sq_exit status =
+        cli_parse(argc, argv, "b:", longopts, usage, &common, take_option, &by, &help, &first);
     if (status == SQ_EXIT_OK && !help)
         status = run(&common, by.keys, by.n, argv + first, (size_t)(argc - first));
     cli_common_free(&common);

@@ -44,10 +44,10 @@ struct node {
     ses_key key;
     sq_kind vkind; /* the key's kind, which says which constant below is meant */
     cmp_op op;
-    bool null;     /* the constant is null */
-    int64_t i;     /* ticks (time, duration), or the whole part (floor) of a number (integer) */
-    int64_t frac;  /* integer keys: the number's fraction in 10^-7, 0 to FIXED_ONE - 1 */
-    char *text;    /* text keys, and any quoted value: the bytes the user meant, decoded */
+    bool null;    /* the constant is null */
+    int64_t i;    /* ticks (time, duration), or the whole part (floor) of a number (integer) */
+    int64_t frac; /* integer keys: the number's fraction in 10^-7, 0 to FIXED_ONE - 1 */
+    char *text;   /* text keys, and any quoted value: the bytes the user meant, decoded */
     size_t len;
     pcre2_code *re; /* OP_MATCH */
     pcre2_match_data *md;
@@ -129,7 +129,7 @@ static int set_text(node *n, const char *p, size_t len)
 
 static int fail(sq_error *err, int code, const char *message, uint64_t column, const char *detail)
 {
-    *err = (sq_error){ .code = code, .message = message, .column = column, .detail = detail };
+    *err = (sq_error){.code = code, .message = message, .column = column, .detail = detail};
     return -1;
 }
 
@@ -138,10 +138,7 @@ static int bad(sq_error *err, const char *message, uint64_t column, const char *
     return fail(err, FLT_ERR_BAD, message, column, detail);
 }
 
-static int nomem(sq_error *err)
-{
-    return fail(err, FLT_ERR_NOMEM, "out of memory", 0, NULL);
-}
+static int nomem(sq_error *err) { return fail(err, FLT_ERR_NOMEM, "out of memory", 0, NULL); }
 
 /* The 1-based character position of byte `off` of s: UTF-8 continuation bytes do not count. */
 static uint64_t column_at(const char *s, size_t off)
@@ -186,10 +183,7 @@ typedef struct {
 
 typedef enum { NUM_OK, NUM_NONE, NUM_RANGE, NUM_DIGITS } num_result;
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static size_t digit_run(const char *p, size_t n)
 {
@@ -252,7 +246,7 @@ static num_result parse_number(const char *p, size_t n, fixed *v, int64_t *unit)
     } else if (sign) {
         whole = -whole;
     }
-    *v = (fixed){ whole, frac };
+    *v = (fixed){whole, frac};
     return NUM_OK;
 }
 
@@ -290,8 +284,8 @@ static int compile(flt_filter *f, node *n, const char *p, size_t len, size_t *wh
     PCRE2_SIZE offset;
     /* MATCH_INVALID_UTF: a dump may hold any bytes, and a field with a bad sequence must simply
      * not match there rather than make the match fail. */
-    n->re = pcre2_compile((PCRE2_SPTR)p, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
-                          &offset, NULL);
+    n->re = pcre2_compile((PCRE2_SPTR)p, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &offset,
+                          NULL);
     if (!n->re) {
         if (code == PCRE2_ERROR_HEAP_FAILED)
             return FLT_ERR_NOMEM;
@@ -345,10 +339,7 @@ static int compare_bytes(const char *a, size_t an, const char *b, size_t bn)
     return (an > bn) - (an < bn);
 }
 
-static int compare_int(int64_t a, int64_t b)
-{
-    return (a > b) - (a < b);
-}
+static int compare_int(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
 /* The row's value against the node's constant: -1, 0 or 1. */
 static int compare(const node *n, const sq_value *v)
@@ -422,10 +413,7 @@ static bool test(const node *n, const tbl_table *t, size_t row)
     }
 }
 
-bool flt_test(const flt_filter *f, const tbl_table *t, size_t row)
-{
-    return test(&f->all, t, row);
-}
+bool flt_test(const flt_filter *f, const tbl_table *t, size_t row) { return test(&f->all, t, row); }
 
 /* ---- the flags ---------------------------------------------------------------------------- */
 
@@ -467,10 +455,7 @@ int flt_add_until(flt_filter *f, const char *text, sq_error *err)
     return add_start(f, text, OP_LT, err);
 }
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* `key == item` for each item of the list, any of which may hold. Blanks around items and empty
  * items are dropped, so that "failed, warning" and a script's trailing comma work. */
@@ -600,38 +585,39 @@ static const struct {
     cmp_op op;
     const char *no_value; /* the message when no value follows */
 } ops[] = {
-    { "==", OP_EQ, "expected a value after '=='" },
-    { "!=", OP_NE, "expected a value after '!='" },
-    { "<=", OP_LE, "expected a value after '<='" },
-    { ">=", OP_GE, "expected a value after '>='" },
-    { "=~", OP_MATCH, "expected a quoted pattern after '=~'" },
-    { "<", OP_LT, "expected a value after '<'" },
-    { ">", OP_GT, "expected a value after '>'" },
+    {"==", OP_EQ, "expected a value after '=='"},
+    {"!=", OP_NE, "expected a value after '!='"},
+    {"<=", OP_LE, "expected a value after '<='"},
+    {">=", OP_GE, "expected a value after '>='"},
+    {"=~", OP_MATCH, "expected a quoted pattern after '=~'"},
+    {"<", OP_LT, "expected a value after '<'"},
+    {">", OP_GT, "expected a value after '>'"},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
 typedef enum { FOUND_NUMBER, FOUND_DURATION, FOUND_TIME, FOUND_STRING, FOUND_KINDS } found;
 
-#define TIME_KEY(name)                                                                          \
-    {                                                                                           \
-        [FOUND_NUMBER] = name " takes a timestamp, not a number",                               \
-        [FOUND_DURATION] = name " takes a timestamp, not a duration",                           \
+#define TIME_KEY(name)                                                                             \
+    {                                                                                              \
+        [FOUND_NUMBER] = name " takes a timestamp, not a number",                                  \
+        [FOUND_DURATION] = name " takes a timestamp, not a duration",                              \
     }
-#define INT_KEY(name)                                                                           \
-    {                                                                                           \
-        [FOUND_DURATION] = name " takes a number, not a duration",                              \
-        [FOUND_TIME] = name " takes a number, not a timestamp",                                 \
-        [FOUND_STRING] = name " takes a number, not a string",                                  \
+#define INT_KEY(name)                                                                              \
+    {                                                                                              \
+        [FOUND_DURATION] = name " takes a number, not a duration",                                 \
+        [FOUND_TIME] = name " takes a number, not a timestamp",                                    \
+        [FOUND_STRING] = name " takes a number, not a string",                                     \
     }
 
 /* The message for a value of the wrong kind, by key and by what was found. */
 static const char *const wrong_value[SES_NALLKEYS][FOUND_KINDS] = {
     [K_START] = TIME_KEY("start"),
     [K_END] = TIME_KEY("end"),
-    [K_DURATION] = {
-        [FOUND_TIME] = "duration takes a number or a duration, not a timestamp",
-        [FOUND_STRING] = "duration takes a number or a duration, not a string",
-    },
+    [K_DURATION] =
+        {
+            [FOUND_TIME] = "duration takes a number or a duration, not a timestamp",
+            [FOUND_STRING] = "duration takes a number or a duration, not a string",
+        },
     [K_PROCESSED_OBJECTS] = INT_KEY("processed_objects"),
     [K_PROGRESS] = INT_KEY("progress"),
     [K_USN] = INT_KEY("usn"),
@@ -672,10 +658,7 @@ static bool is_keyword(const char *w, size_t len, const char *lower, const char 
     return len == strlen(lower) && (memcmp(w, lower, len) == 0 || memcmp(w, upper, len) == 0);
 }
 
-static bool is_null_word(const char *w, size_t len)
-{
-    return is_keyword(w, len, "null", "NULL");
-}
+static bool is_null_word(const char *w, size_t len) { return is_keyword(w, len, "null", "NULL"); }
 
 static bool is_reserved(const char *w, size_t len)
 {
@@ -696,10 +679,7 @@ static bool take_keyword(parser *p, const char *lower, const char *upper)
 
 /* Strings know the escapes \" \\ \n \t; any other backslash is kept as it is, so that patterns
  * can be written "\d+" as well as "\\d+". */
-static bool is_escape(char c)
-{
-    return c == '"' || c == '\\' || c == 'n' || c == 't';
-}
+static bool is_escape(char c) { return c == '"' || c == '\\' || c == 'n' || c == 't'; }
 
 /* Bytes of EXPR at s[j] that make one byte of a decoded string. s[j + 1] exists: the NUL at the
  * end of EXPR at worst, which is no escape. */
@@ -708,10 +688,7 @@ static size_t escape_len(const char *s, size_t j)
     return s[j] == '\\' && is_escape(s[j + 1]) ? 2 : 1;
 }
 
-static char unescape(char c)
-{
-    return c == 'n' ? '\n' : c == 't' ? '\t' : c;
-}
+static char unescape(char c) { return c == 'n' ? '\n' : c == 't' ? '\t' : c; }
 
 /* Where in EXPR byte k of the string opened by the quote at `open` came from: PCRE2 counts in
  * the decoded pattern, the user in what they typed. */
@@ -822,7 +799,7 @@ static int string_value(parser *p, node *n, size_t open)
     if (n->vkind != SQ_TIME)
         return syntax(p, wrong_value[n->key][FOUND_STRING], open);
     return ses_parse_date_or_time(n->text, n->len, &n->i) == 0 ? 0
-                                                                : syntax(p, NOT_A_TIMESTAMP, open);
+                                                               : syntax(p, NOT_A_TIMESTAMP, open);
 }
 
 static int parse_value(parser *p, node *n, const char *no_value)
@@ -938,10 +915,7 @@ static node *parse_not(parser *p)
     return n;
 }
 
-static node *operand(parser *p, bool any)
-{
-    return any ? parse_chain(p, false) : parse_not(p);
-}
+static node *operand(parser *p, bool any) { return any ? parse_chain(p, false) : parse_not(p); }
 
 /* With `any`, or := and ("or" and)*; else and := not ("and" not)*. One operand alone is
  * returned as it is. */
@@ -977,7 +951,7 @@ static node *parse_chain(parser *p, bool any)
 
 int flt_add_where(flt_filter *f, const char *expr, sq_error *err)
 {
-    parser p = { .f = f, .s = expr, .n = strlen(expr), .err = err };
+    parser p = {.f = f, .s = expr, .n = strlen(expr), .err = err};
     skip_space(&p);
     if (p.pos == p.n)
         return bad(err, "empty expression", 0, NULL);

@@ -43,7 +43,10 @@ struct fnd_list {
 
 const char *fnd_code_name(fnd_code code) { return code < FND_NCODES ? codes[code].name : "?"; }
 
-fnd_severity fnd_code_severity(fnd_code code) { return code < FND_NCODES ? codes[code].severity : FND_ERROR; }
+fnd_severity fnd_code_severity(fnd_code code)
+{
+    return code < FND_NCODES ? codes[code].severity : FND_ERROR;
+}
 
 const char *fnd_severity_name(fnd_severity s)
 {
@@ -128,7 +131,9 @@ const fnd_finding *fnd_get(const fnd_list *l, size_t i) { return &l->items[i]; }
 
 uint64_t fnd_dropped(const fnd_list *l, fnd_code code)
 {
-    return l->per_code[code] > FND_MAX_PER_CODE && code != FND_SUMMARY ? l->per_code[code] - FND_MAX_PER_CODE : 0;
+    return l->per_code[code] > FND_MAX_PER_CODE && code != FND_SUMMARY
+               ? l->per_code[code] - FND_MAX_PER_CODE
+               : 0;
 }
 
 uint64_t fnd_total(const fnd_list *l, fnd_severity s) { return l->per_severity[s]; }
@@ -170,7 +175,8 @@ void fnd_sort_from(fnd_list *l, size_t from)
 int fnd_add_duplicate(fnd_list *l, const char *file, uint64_t line, uint64_t column,
                       const char *source, const char *id, size_t id_len)
 {
-    return fnd_add(l, FND_DUPLICATE_ID, file, line, column,
-                   "%s session \"%.*s\" was read before with other values; these later ones are kept",
-                   source, (int)(id_len > 200 ? 200 : id_len), id);
+    return fnd_add(
+        l, FND_DUPLICATE_ID, file, line, column,
+        "%s session \"%.*s\" was read before with other values; these later ones are kept", source,
+        (int)(id_len > 200 ? 200 : id_len), id);
 }

@@ -28,8 +28,8 @@ struct in_source {
     size_t mem_len;
     char *name;
     uint64_t bytes_read;
-    int started;   /* the kind of stream is decided on the first in_read */
-    int raw_eof;   /* read() said end of file: never ask again (a terminal would wait) */
+    int started; /* the kind of stream is decided on the first in_read */
+    int raw_eof; /* read() said end of file: never ask again (a terminal would wait) */
     unsigned char *raw;
 
     int gzip;
@@ -137,15 +137,9 @@ in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_err
     return src;
 }
 
-const char *in_name(const in_source *src)
-{
-    return src->name;
-}
+const char *in_name(const in_source *src) { return src->name; }
 
-uint64_t in_bytes_read(const in_source *src)
-{
-    return src->bytes_read;
-}
+uint64_t in_bytes_read(const in_source *src) { return src->bytes_read; }
 
 void in_close(in_source *src)
 {
@@ -237,8 +231,7 @@ static int inflate_more(in_source *src, sq_error *err)
         else if (rc == Z_MEM_ERROR)
             return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         else if (rc != Z_OK && rc != Z_BUF_ERROR)
-            return fail(err, IN_ERR_GZIP, "corrupt gzip data", 0,
-                        src->bytes_read - z->avail_in);
+            return fail(err, IN_ERR_GZIP, "corrupt gzip data", 0, src->bytes_read - z->avail_in);
     }
     src->dlen += room - z->avail_out;
     return 1;

@@ -60,9 +60,11 @@ struct json_parser {
     char found[32];
 };
 
-static const char *const MSG_VALUE = "expected a value (object, array, string, number, true, false or null)";
+static const char *const MSG_VALUE =
+    "expected a value (object, array, string, number, true, false or null)";
 static const char *const MSG_KEY = "expected a string in double quotes as object key";
-static const char *const MSG_KEY_OR_END = "expected a string in double quotes as object key, or '}'";
+static const char *const MSG_KEY_OR_END =
+    "expected a string in double quotes as object key, or '}'";
 static const char *const MSG_COLON = "expected ':' after an object key";
 static const char *const MSG_ARRAY_NEXT = "expected ',' or ']' after an array element";
 static const char *const MSG_OBJECT_NEXT = "expected ',' or '}' after an object member";
@@ -146,7 +148,8 @@ static uint64_t count_newlines(const uchar *s, size_t n)
             counts = _mm_add_epi8(counts, _mm_and_si128(_mm_cmpeq_epi8(x, newline), one));
         }
         __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
-        lines += (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+        lines += (uint64_t)_mm_cvtsi128_si64(sums) +
+                 (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
 #endif
     for (; i < n; i++)
@@ -240,9 +243,11 @@ static void describe_found(json_parser *p, const uchar *s, size_t avail)
     if (len == 1)
         cp = c;
     /* Characters that sneak into dumps copied from web pages and documents. */
-    const char *name = cp == 0xA0 ? " (no-break space)" : cp == 0xFEFF ? " (byte-order mark)"
-                     : cp == 0x2026 ? " (ellipsis)" : cp == 0x201C || cp == 0x201D ? " (curly quote)"
-                     : "";
+    const char *name = cp == 0xA0                     ? " (no-break space)"
+                       : cp == 0xFEFF                 ? " (byte-order mark)"
+                       : cp == 0x2026                 ? " (ellipsis)"
+                       : cp == 0x201C || cp == 0x201D ? " (curly quote)"
+                                                      : "";
     snprintf(p->found, sizeof p->found, "U+%04X%s", (unsigned)cp, name);
 }
 
@@ -442,20 +447,29 @@ static lex_result lex_string_slow(lexer *lx, size_t i, json_value *v)
             if (i + 1 >= n)
                 return LEX_MORE;
             uchar e = s[i + 1];
-            uchar simple = e == '"' ? '"' : e == '\\' ? '\\' : e == '/' ? '/' : e == 'b' ? '\b'
-                         : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : 0;
+            uchar simple = e == '"'    ? '"'
+                           : e == '\\' ? '\\'
+                           : e == '/'  ? '/'
+                           : e == 'b'  ? '\b'
+                           : e == 'f'  ? '\f'
+                           : e == 'n'  ? '\n'
+                           : e == 'r'  ? '\r'
+                           : e == 't'  ? '\t'
+                                       : 0;
             if (simple) {
                 p->text[o++] = simple;
                 i += 2;
                 continue;
             }
             if (e != 'u')
-                return lex_fail(lx, JSON_ERR_SYNTAX,
-                                "invalid escape in string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
-                                i + 1);
+                return lex_fail(
+                    lx, JSON_ERR_SYNTAX,
+                    "invalid escape in string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
+                    i + 1);
             size_t bad = u_escape_prefix(s + i, n - i);
             if (bad < 6 && i + bad < n)
-                return lex_fail(lx, JSON_ERR_SYNTAX, "invalid \\u escape: expected 4 hex digits", i + bad);
+                return lex_fail(lx, JSON_ERR_SYNTAX, "invalid \\u escape: expected 4 hex digits",
+                                i + bad);
             if (i + 6 > n)
                 return LEX_MORE;
             long u = hex4(s + i + 2);
@@ -543,7 +557,10 @@ static size_t skip_digits(const uchar *s, size_t i, size_t n)
     return i;
 }
 
-static bool is_digit_at(const uchar *s, size_t i, size_t n) { return i < n && s[i] >= '0' && s[i] <= '9'; }
+static bool is_digit_at(const uchar *s, size_t i, size_t n)
+{
+    return i < n && s[i] >= '0' && s[i] <= '9';
+}
 
 /* Checks the RFC 8259 number grammar on a whole run of number characters. */
 static lex_result check_number(lexer *lx, json_value *v)
@@ -575,7 +592,8 @@ static lex_result check_number(lexer *lx, json_value *v)
         if (i < n && (s[i] == '+' || s[i] == '-'))
             i++;
         if (!is_digit_at(s, i, n))
-            return lex_fail(lx, JSON_ERR_SYNTAX, "invalid number: expected a digit in the exponent", i);
+            return lex_fail(lx, JSON_ERR_SYNTAX, "invalid number: expected a digit in the exponent",
+                            i);
         i = skip_digits(s, i, n);
         v->integer = false;
     }
@@ -611,8 +629,9 @@ static size_t skip_space(const uchar *s, size_t i, size_t n)
     const __m128i cr = _mm_set1_epi8('\r');
     while (i + 16 <= n) {
         __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
-                                  _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
+        __m128i ws =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
         unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
         if (other)
             return i + (size_t)__builtin_ctz(other);
@@ -666,9 +685,9 @@ static json_token finish_scalar(json_parser *p, partial_kind kind, lexer *lx, js
     const uchar *s = lx->s;
     size_t n = lx->used;
     json_token t = n == 4 && !memcmp(s, "true", 4)    ? JSON_TRUE
-                 : n == 5 && !memcmp(s, "false", 5) ? JSON_FALSE
-                 : n == 4 && !memcmp(s, "null", 4)  ? JSON_NULL
-                                                    : JSON_ERROR;
+                   : n == 5 && !memcmp(s, "false", 5) ? JSON_FALSE
+                   : n == 4 && !memcmp(s, "null", 4)  ? JSON_NULL
+                                                      : JSON_ERROR;
     if (t == JSON_ERROR)
         return fail(p, JSON_ERR_SYNTAX, MSG_VALUE, lx->off);
     value_done(p);
@@ -676,7 +695,8 @@ static json_token finish_scalar(json_parser *p, partial_kind kind, lexer *lx, js
 }
 
 /* Keeps the unfinished token s[0..n) for the next chunk. */
-static json_token start_carry(json_parser *p, partial_kind kind, const uchar *s, size_t n, uint64_t off)
+static json_token start_carry(json_parser *p, partial_kind kind, const uchar *s, size_t n,
+                              uint64_t off)
 {
     /* The carry may still hold the last carried token, whose lines are not counted yet: count
      * them before they are overwritten (the token's own position had to stay askable). */
@@ -717,7 +737,8 @@ static json_token lex_scalar(json_parser *p, partial_kind kind, json_value *v)
         return JSON_ERROR;
     if (r == LEX_MORE) {
         if (p->finished)
-            return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input inside a string", p->base + p->len);
+            return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input inside a string",
+                        p->base + p->len);
         return start_carry(p, kind, s, n, off);
     }
     p->pos += lx.used;
@@ -771,7 +792,8 @@ static json_token resume_carry(json_parser *p, json_value *v)
         whole = take < n || p->finished;
     }
     if (p->carry_len + take > (size_t)SQ_MAX_STRING + 2)
-        return fail(p, JSON_ERR_TOO_LONG, "string or number longer than the 64 MiB limit", p->carry_off);
+        return fail(p, JSON_ERR_TOO_LONG, "string or number longer than the 64 MiB limit",
+                    p->carry_off);
     if (!grow(&p->carry, &p->carry_cap, p->carry_len + take))
         return fail(p, JSON_ERR_NOMEM, "out of memory", p->carry_off);
     memcpy(p->carry + p->carry_len, s, take);
@@ -811,7 +833,8 @@ static json_token unexpected_end(json_parser *p)
     case X_VALUE_OR_END:
         return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input: expected a value or ']'", end);
     case X_KEY_OR_END:
-        return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input: expected an object key or '}'", end);
+        return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input: expected an object key or '}'",
+                    end);
     case X_KEY:
         return fail(p, JSON_ERR_TRUNCATED, "unexpected end of input: expected an object key", end);
     case X_COLON:

@@ -22,13 +22,14 @@ static const command commands[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: sessq COMMAND [OPTIONS] [INPUT...]\n"
-                "       sessq help COMMAND | --help | --version\n"
-                "\n"
-                "sessq reads saved session responses of Veeam Backup for Microsoft 365 (REST v5,\n"
-                "v6) and Veeam Backup for Microsoft Azure (REST v1) and answers questions about them.\n"
-                "\n"
-                "Commands:\n");
+    fprintf(fp,
+            "usage: sessq COMMAND [OPTIONS] [INPUT...]\n"
+            "       sessq help COMMAND | --help | --version\n"
+            "\n"
+            "sessq reads saved session responses of Veeam Backup for Microsoft 365 (REST v5,\n"
+            "v6) and Veeam Backup for Microsoft Azure (REST v1) and answers questions about them.\n"
+            "\n"
+            "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\n'sessq COMMAND --help' tells more.\n\n%s", cli_common_help);

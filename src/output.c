@@ -110,10 +110,7 @@ static void put(out_writer *w, const void *p, size_t n)
     w->out.len += n;
 }
 
-static void put_str(out_writer *w, const char *s)
-{
-    put(w, s, strlen(s));
-}
+static void put_str(out_writer *w, const char *s) { put(w, s, strlen(s)); }
 
 static void put_spaces(out_writer *w, size_t n)
 {
@@ -410,10 +407,7 @@ static void md_row(out_writer *w, const sq_value *vals)
 
 /* ---- table ---- */
 
-static bool starts_code_point(unsigned char c)
-{
-    return (c & 0xC0) != 0x80;
-}
+static bool starts_code_point(unsigned char c) { return (c & 0xC0) != 0x80; }
 
 /* Copies a cell's text into the arena, control characters as spaces so it stays one line. */
 static int keep_text(out_writer *w, const char *p, size_t n, bool right)
@@ -461,8 +455,7 @@ static size_t human_duration(int64_t ticks, char *buf, size_t size)
     } else if (s < 86400) {
         n = snprintf(buf, size, "%s%" PRIu64 "h %02" PRIu64 "m", sign, s / 3600, s % 3600 / 60);
     } else {
-        n = snprintf(buf, size, "%s%" PRIu64 "d %02" PRIu64 "h", sign, s / 86400,
-                     s % 86400 / 3600);
+        n = snprintf(buf, size, "%s%" PRIu64 "d %02" PRIu64 "h", sign, s / 86400, s % 86400 / 3600);
     }
     return (size_t)n;
 }
@@ -644,7 +637,7 @@ static int table_write(out_writer *w)
 int out_format_parse(const char *name, out_format *fmt)
 {
     static const char *const names[] = {
-        [OUT_TABLE] = "table", [OUT_CSV] = "csv", [OUT_JSON] = "json",
+        [OUT_TABLE] = "table",   [OUT_CSV] = "csv", [OUT_JSON] = "json",
         [OUT_NDJSON] = "ndjson", [OUT_MD] = "md",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -754,7 +747,7 @@ void out_note(out_writer *w, const char *text) { w->note = text; }
 struct out_file {
     FILE *fp;
     bool direct; /* written in place, not through a temporary file */
-    char *path; /* NULL: standard output */
+    char *path;  /* NULL: standard output */
     char *temp;
 };
 

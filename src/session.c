@@ -29,7 +29,10 @@ typedef struct {
     int num_slot;
 } key_info;
 
-#define KEY(name, kind, text_slot, num_slot) { name, sizeof name - 1, kind, text_slot, num_slot }
+#define KEY(name, kind, text_slot, num_slot)                                                       \
+    {                                                                                              \
+        name, sizeof name - 1, kind, text_slot, num_slot                                           \
+    }
 
 static const key_info keys[SES_NALLKEYS] = {
     [K_SOURCE] = KEY("source", SQ_TEXT, -1, -1),
@@ -62,20 +65,11 @@ static const key_info keys[SES_NALLKEYS] = {
     [K_HOUR] = KEY("hour", SQ_TEXT, -1, -1),
 };
 
-static bool is_key(ses_key k)
-{
-    return (unsigned)k < SES_NALLKEYS;
-}
+static bool is_key(ses_key k) { return (unsigned)k < SES_NALLKEYS; }
 
-sq_kind ses_key_kind(ses_key k)
-{
-    return is_key(k) ? keys[k].kind : SQ_NULL;
-}
+sq_kind ses_key_kind(ses_key k) { return is_key(k) ? keys[k].kind : SQ_NULL; }
 
-const char *ses_key_name(ses_key k)
-{
-    return is_key(k) ? keys[k].name : NULL;
-}
+const char *ses_key_name(ses_key k) { return is_key(k) ? keys[k].name : NULL; }
 
 int ses_key_lookup(const char *name, size_t len)
 {
@@ -95,20 +89,11 @@ const char *ses_source_name(ses_source s)
     return (unsigned)s < SES_SRC_COUNT ? names[s] : NULL;
 }
 
-int ses_text_slot(ses_key k)
-{
-    return is_key(k) ? keys[k].text_slot : -1;
-}
+int ses_text_slot(ses_key k) { return is_key(k) ? keys[k].text_slot : -1; }
 
-int ses_num_slot(ses_key k)
-{
-    return is_key(k) ? keys[k].num_slot : -1;
-}
+int ses_num_slot(ses_key k) { return is_key(k) ? keys[k].num_slot : -1; }
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static size_t digit_run(const char *p, size_t n)
 {
@@ -157,18 +142,12 @@ static size_t fraction(const char *p, size_t n, int64_t *ticks)
     return count;
 }
 
-static bool is_leap(int y)
-{
-    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
+static bool is_leap(int y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
 
-static const int days_before_month[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+static const int days_before_month[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
 
 /* Days of the year before month m (1-12). */
-static int month_start(int y, int m)
-{
-    return days_before_month[m - 1] + (m > 2 && is_leap(y));
-}
+static int month_start(int y, int m) { return days_before_month[m - 1] + (m > 2 && is_leap(y)); }
 
 static int days_in_month(int y, int m)
 {
@@ -265,10 +244,7 @@ static bool utc_offset(const char *p, size_t n, int64_t *ticks)
     return ok;
 }
 
-static bool in_range(int64_t ticks)
-{
-    return ticks >= MIN_TICKS && ticks <= MAX_TICKS;
-}
+static bool in_range(int64_t ticks) { return ticks >= MIN_TICKS && ticks <= MAX_TICKS; }
 
 /* The rest of "/Date([-]ms[±hhmm])/" after its "/Date(". The offset only tells the zone of the
  * writer: ms already counts from 1970 UTC. */
@@ -453,32 +429,26 @@ typedef enum {
     W_COUNT
 } status_id;
 
-#define WORD(text) { text, sizeof text - 1 }
+#define WORD(text)                                                                                 \
+    {                                                                                              \
+        text, sizeof text - 1                                                                      \
+    }
 
 static const struct {
     const char *text;
     size_t len;
 } status_words[W_COUNT] = {
-    [W_SUCCESS] = WORD("Success"),
-    [W_WARNING] = WORD("Warning"),
-    [W_FAILED] = WORD("Failed"),
-    [W_ERROR] = WORD("Error"),
-    [W_RUNNING] = WORD("Running"),
-    [W_CANCELED] = WORD("Canceled"),
-    [W_STOPPED] = WORD("Stopped"),
-    [W_NOT_CONFIGURED] = WORD("NotConfigured"),
-    [W_NONE] = WORD("None"),
-    [W_UNKNOWN] = WORD("Unknown"),
-    [W_WORKING] = WORD("Working"),
-    [W_STARTING] = WORD("Starting"),
+    [W_SUCCESS] = WORD("Success"),   [W_WARNING] = WORD("Warning"),
+    [W_FAILED] = WORD("Failed"),     [W_ERROR] = WORD("Error"),
+    [W_RUNNING] = WORD("Running"),   [W_CANCELED] = WORD("Canceled"),
+    [W_STOPPED] = WORD("Stopped"),   [W_NOT_CONFIGURED] = WORD("NotConfigured"),
+    [W_NONE] = WORD("None"),         [W_UNKNOWN] = WORD("Unknown"),
+    [W_WORKING] = WORD("Working"),   [W_STARTING] = WORD("Starting"),
     [W_STOPPING] = WORD("Stopping"),
 };
 
 /* ASCII only: the words are ASCII, and the locale must not change what matches. */
-static char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
 static bool same_ignoring_case(const char *a, const char *b, size_t n)
 {
@@ -523,7 +493,7 @@ int64_t ses_details_count(const char *p, size_t n)
 
 static sq_str word_str(status_id w)
 {
-    return (sq_str){ status_words[w].text, (uint32_t)status_words[w].len };
+    return (sq_str){status_words[w].text, (uint32_t)status_words[w].len};
 }
 
 static int64_t time_or_null(sq_str t)
@@ -564,7 +534,7 @@ static sq_str restore_status(const ses_session *s)
 static sq_str canonical_status(sq_str t)
 {
     if (t.p == NULL)
-        return (sq_str){ NULL, 0 };
+        return (sq_str){NULL, 0};
     int w = status_index(t.p, t.n);
     return w < 0 ? t : word_str((status_id)w);
 }

@@ -28,25 +28,57 @@ typedef enum {
 
 typedef enum {
     F_NONE,
-    F_ID, F_NAME, F_TYPE, F_STATE, F_RESULT, F_STATUS, F_ORGANIZATION, F_INITIATED_BY,
-    F_DETAILS, F_SCOPE, F_CLIENT_HOST, F_RETRIEVAL_ID, F_POLICY_ID, F_POLICY_NAME,
-    F_REPOSITORY_ID, F_REPOSITORY_NAME, F_REASON,
-    F_START, F_END, F_DURATION,
-    F_PROCESSED_OBJECTS, F_PROGRESS, F_USN, F_PROTECTED_INSTANCES,
+    F_ID,
+    F_NAME,
+    F_TYPE,
+    F_STATE,
+    F_RESULT,
+    F_STATUS,
+    F_ORGANIZATION,
+    F_INITIATED_BY,
+    F_DETAILS,
+    F_SCOPE,
+    F_CLIENT_HOST,
+    F_RETRIEVAL_ID,
+    F_POLICY_ID,
+    F_POLICY_NAME,
+    F_REPOSITORY_ID,
+    F_REPOSITORY_NAME,
+    F_REASON,
+    F_START,
+    F_END,
+    F_DURATION,
+    F_PROCESSED_OBJECTS,
+    F_PROGRESS,
+    F_USN,
+    F_PROTECTED_INSTANCES,
     F_HREF,
     NFIELDS
 } field;
 
 /* Where a field goes in the normalized session: a text key, or a number key. */
 static const ses_key text_key_of[NFIELDS] = {
-    [F_ID] = K_ID, [F_NAME] = K_NAME, [F_TYPE] = K_TYPE, [F_STATE] = K_STATE,
-    [F_RESULT] = K_RESULT, [F_ORGANIZATION] = K_ORGANIZATION, [F_INITIATED_BY] = K_INITIATED_BY,
-    [F_DETAILS] = K_DETAILS, [F_SCOPE] = K_SCOPE, [F_CLIENT_HOST] = K_CLIENT_HOST,
-    [F_RETRIEVAL_ID] = K_RETRIEVAL_ID, [F_POLICY_ID] = K_POLICY_ID, [F_POLICY_NAME] = K_POLICY_NAME,
-    [F_REPOSITORY_ID] = K_REPOSITORY_ID, [F_REPOSITORY_NAME] = K_REPOSITORY_NAME, [F_REASON] = K_REASON,
+    [F_ID] = K_ID,
+    [F_NAME] = K_NAME,
+    [F_TYPE] = K_TYPE,
+    [F_STATE] = K_STATE,
+    [F_RESULT] = K_RESULT,
+    [F_ORGANIZATION] = K_ORGANIZATION,
+    [F_INITIATED_BY] = K_INITIATED_BY,
+    [F_DETAILS] = K_DETAILS,
+    [F_SCOPE] = K_SCOPE,
+    [F_CLIENT_HOST] = K_CLIENT_HOST,
+    [F_RETRIEVAL_ID] = K_RETRIEVAL_ID,
+    [F_POLICY_ID] = K_POLICY_ID,
+    [F_POLICY_NAME] = K_POLICY_NAME,
+    [F_REPOSITORY_ID] = K_REPOSITORY_ID,
+    [F_REPOSITORY_NAME] = K_REPOSITORY_NAME,
+    [F_REASON] = K_REASON,
 };
 static const ses_key int_key_of[NFIELDS] = {
-    [F_PROCESSED_OBJECTS] = K_PROCESSED_OBJECTS, [F_PROGRESS] = K_PROGRESS, [F_USN] = K_USN,
+    [F_PROCESSED_OBJECTS] = K_PROCESSED_OBJECTS,
+    [F_PROGRESS] = K_PROGRESS,
+    [F_USN] = K_USN,
     [F_PROTECTED_INSTANCES] = K_PROTECTED_INSTANCES,
 };
 
@@ -62,7 +94,10 @@ typedef struct {
     hint hint;
 } entry;
 
-#define E(n, f, c, h) {n, sizeof n - 1, f, c, h}
+#define E(n, f, c, h)                                                                              \
+    {                                                                                              \
+        n, sizeof n - 1, f, c, h                                                                   \
+    }
 static const entry record_keys[] = {
     E("id", F_ID, C_IGNORE, H_NONE),
     E("name", F_NAME, C_IGNORE, H_NONE),
@@ -93,8 +128,10 @@ static const entry record_keys[] = {
     {NULL, 0, F_NONE, C_IGNORE, H_NONE},
 };
 static const entry results_key = E("results", F_NONE, C_RESULTS, H_NONE);
-static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE), {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
-static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE), {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE),
+                                   {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE),
+                                  {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
 static const entry job_info_keys[] = {
     E("policyId", F_POLICY_ID, C_IGNORE, H_NONE),
     E("policyName", F_POLICY_NAME, C_IGNORE, H_NONE),
@@ -130,7 +167,8 @@ static pthread_once_t record_index_once = PTHREAD_ONCE_INIT;
 
 static unsigned bucket_of(const char *key, size_t n)
 {
-    return (unsigned)(n * 7 + (unsigned)(key[0] | 0x20) * 3 + (unsigned)(key[n - 1] | 0x20)) % RECORD_BUCKETS;
+    return (unsigned)(n * 7 + (unsigned)(key[0] | 0x20) * 3 + (unsigned)(key[n - 1] | 0x20)) %
+           RECORD_BUCKETS;
 }
 
 static void index_record_keys(void)
@@ -150,7 +188,6 @@ static const entry *lookup_record_key(const char *key, size_t n)
         return lookup(record_keys, key, n);
     return b && matches(&record_keys[b - 1], key, n) ? &record_keys[b - 1] : NULL;
 }
-
 
 /* How a value was written in the JSON. */
 typedef enum { V_ABSENT, V_STRING, V_INTEGER, V_NUMBER, V_LITERAL } vkind;
@@ -175,22 +212,22 @@ typedef struct {
 struct shp_reader {
     tbl_table *table;
     fnd_list *findings;
-    const char *name; /* of the input being read, for findings */
-    uint64_t flattened;    /* objects PowerShell turned into "@{...}" text */
+    const char *name;                          /* of the input being read, for findings */
+    uint64_t flattened;                        /* objects PowerShell turned into "@{...}" text */
     uint64_t flattened_line, flattened_column; /* the first of them */
     json_parser *json;
     shp_stats totals, file;
 
     context stack[MAX_CONTEXTS];
     size_t depth;
-    size_t ignoring; /* > 0: inside a skipped value, its nesting */
+    size_t ignoring;      /* > 0: inside a skipped value, its nesting */
     const entry *pending; /* the current key's entry, NULL when no context wants it */
     collector top, rec;
 
-    bool envelope;          /* the document is an object with "results" */
-    bool envelope_links;    /* its "_links" has been read */
+    bool envelope;              /* the document is an object with "results" */
+    bool envelope_links;        /* its "_links" has been read */
     ses_source envelope_source; /* what its "_links.self.href" names, once read */
-    collector *deferred;    /* records waiting for the envelope's "_links" */
+    collector *deferred;        /* records waiting for the envelope's "_links" */
     size_t ndeferred, deferred_cap;
 
     sq_error *err;
@@ -269,9 +306,9 @@ static int fail_limit(shp_reader *r)
 }
 
 /* Adds a finding about the input being read; only running out of memory stops the reading. */
-#define FINDING(r, code, line, column, ...)                                                    \
+#define FINDING(r, code, line, column, ...)                                                        \
     ((r)->findings && fnd_add((r)->findings, (code), (r)->name, (line), (column), __VA_ARGS__) < 0 \
-         ? fail_nomem(r)                                                                       \
+         ? fail_nomem(r)                                                                           \
          : 0)
 
 static const char *const NOT_A_SHAPE =
@@ -338,7 +375,8 @@ static int64_t integer_of(const collector *c, field f)
         return SES_NULL;
     uint64_t v = 0;
     for (; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9' || v > (UINT64_C(9223372036854775807) - (uint64_t)(p[i] - '0')) / 10)
+        if (p[i] < '0' || p[i] > '9' ||
+            v > (UINT64_C(9223372036854775807) - (uint64_t)(p[i] - '0')) / 10)
             return SES_NULL;
         v = v * 10 + (uint64_t)(p[i] - '0');
     }
@@ -395,7 +433,9 @@ static ses_source href_source(sq_str href)
 
 static ses_source hint_source(hint h)
 {
-    return h == H_AZURE ? SES_SRC_AZURE_JOB : h == H_RETRIEVAL ? SES_SRC_VB365_RETRIEVAL : SES_SRC_VB365_RESTORE;
+    return h == H_AZURE       ? SES_SRC_AZURE_JOB
+           : h == H_RETRIEVAL ? SES_SRC_VB365_RETRIEVAL
+                              : SES_SRC_VB365_RESTORE;
 }
 
 /* ---- records into the table --------------------------------------------------------------- */
@@ -406,11 +446,12 @@ static int check_time(shp_reader *r, const collector *c, field f, int64_t parsed
     if (c->f[f].kind == V_ABSENT || parsed != SES_NULL)
         return 0;
     sq_str text = text_of(c, f);
-    return FINDING(r, FND_INVALID_TIMESTAMP, c->line, c->column,
-                   "%s %s%.*s%s is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fffffff][Z|+hh:mm]): it is "
-                   "read as null",
-                   key, c->f[f].kind == V_STRING ? "\"" : "", (int)(text.n > 60 ? 60 : text.n), text.p,
-                   c->f[f].kind == V_STRING ? "\"" : "");
+    return FINDING(
+        r, FND_INVALID_TIMESTAMP, c->line, c->column,
+        "%s %s%.*s%s is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fffffff][Z|+hh:mm]): it is "
+        "read as null",
+        key, c->f[f].kind == V_STRING ? "\"" : "", (int)(text.n > 60 ? 60 : text.n), text.p,
+        c->f[f].kind == V_STRING ? "\"" : "");
 }
 
 static int check_times(shp_reader *r, const collector *c, const ses_raw *raw)
@@ -513,7 +554,8 @@ static int fail_record(shp_reader *r, const collector *c, int code, const char *
 static int finish_record(shp_reader *r, const collector *c)
 {
     if (!has_id(c))
-        return fail_record(r, c, SHP_ERR_NO_ID, "session without \"id\": every session record needs one");
+        return fail_record(r, c, SHP_ERR_NO_ID,
+                           "session without \"id\": every session record needs one");
     ses_source own = href_source(text_of(c, F_HREF));
     /* Once one record waits for the envelope's "_links", the ones after it wait too, so that
      * the table keeps the input order. */
@@ -526,7 +568,8 @@ static int finish_envelope(shp_reader *r)
 {
     for (size_t i = 0; i < r->ndeferred; i++)
         if (add_record(r, &r->deferred[i],
-                       record_source(r, &r->deferred[i], href_source(text_of(&r->deferred[i], F_HREF)))) < 0)
+                       record_source(r, &r->deferred[i],
+                                     href_source(text_of(&r->deferred[i], F_HREF)))) < 0)
             return -1;
     free_deferred(r);
     return 0;
@@ -694,7 +737,9 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
     if (!e || e->f == F_NONE || t == JSON_NULL)
         return 0;
     static const char *const literal[] = {[JSON_TRUE] = "true", [JSON_FALSE] = "false"};
-    vkind kind = t == JSON_STRING ? V_STRING : t == JSON_NUMBER ? (v->integer ? V_INTEGER : V_NUMBER) : V_LITERAL;
+    vkind kind = t == JSON_STRING   ? V_STRING
+                 : t == JSON_NUMBER ? (v->integer ? V_INTEGER : V_NUMBER)
+                                    : V_LITERAL;
     const char *p = kind == V_LITERAL ? literal[t] : v->p;
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
     if (!collector_put(target(r), e->f, kind, p, n))
@@ -806,12 +851,13 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
         return -1;
     }
     if (r->flattened && r->findings &&
-        fnd_add(r->findings, FND_POWERSHELL_TRUNCATED, r->name, r->flattened_line, r->flattened_column,
-                "%llu object%s (_links, backupJobInfo...) %s flattened into \"@{...}\" text by PowerShell's "
-                "ConvertTo-Json, whose default -Depth is 2: the sessions are read without what they held; "
-                "save the response again with ConvertTo-Json -Depth 10",
-                (unsigned long long)r->flattened, r->flattened == 1 ? "" : "s",
-                r->flattened == 1 ? "was" : "were") < 0) {
+        fnd_add(
+            r->findings, FND_POWERSHELL_TRUNCATED, r->name, r->flattened_line, r->flattened_column,
+            "%llu object%s (_links, backupJobInfo...) %s flattened into \"@{...}\" text by PowerShell's "
+            "ConvertTo-Json, whose default -Depth is 2: the sessions are read without what they held; "
+            "save the response again with ConvertTo-Json -Depth 10",
+            (unsigned long long)r->flattened, r->flattened == 1 ? "" : "s",
+            r->flattened == 1 ? "was" : "were") < 0) {
         tbl_rollback(r->table);
         err->code = SHP_ERR_NOMEM;
         err->message = "out of memory";

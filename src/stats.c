@@ -39,9 +39,14 @@ enum {
 };
 
 static const char *const metric_names[NMETRICS] = {
-    "count", "success", "warning", "failed", "running", "canceled", "other", "success_rate",
-    "duration_min", "duration_p50", "duration_p95", "duration_max", "duration_total",
-    "processed_objects_total", "first_start", "last_start",
+    "count",          "success",
+    "warning",        "failed",
+    "running",        "canceled",
+    "other",          "success_rate",
+    "duration_min",   "duration_p50",
+    "duration_p95",   "duration_max",
+    "duration_total", "processed_objects_total",
+    "first_start",    "last_start",
 };
 
 typedef struct {
@@ -49,8 +54,8 @@ typedef struct {
     int64_t count;
     int64_t outcomes[NOUTCOMES];
     int64_t processed;
-    int64_t first, last; /* SES_NULL when no start */
-    size_t ndur, dur_off; /* the group's slice of the durations buffer */
+    int64_t first, last;                  /* SES_NULL when no start */
+    size_t ndur, dur_off;                 /* the group's slice of the durations buffer */
     int64_t dmin, p50, p95, dmax, dtotal; /* SES_NULL when no duration */
 } group;
 
@@ -59,7 +64,7 @@ struct st_result {
     size_t nby;
     group *groups;
     size_t ngroups;
-    size_t *order; /* the groups in output order */
+    size_t *order;       /* the groups in output order */
     unsigned char *keys; /* every group's encoded tuple */
 };
 
@@ -282,7 +287,10 @@ static group *find_group(builder *b, st_result *r)
 
 static int outcome(const sq_value *status)
 {
-#define WORD(w, o) {w, sizeof w - 1, o}
+#define WORD(w, o)                                                                                 \
+    {                                                                                              \
+        w, sizeof w - 1, o                                                                         \
+    }
     static const struct {
         const char *word;
         uint32_t len;
@@ -363,7 +371,8 @@ static void summarize_durations(group *g, int64_t *d)
         g->dtotal = add_saturating(g->dtotal, d[i]);
 }
 
-static bool durations(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows, const size_t *gid)
+static bool durations(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows,
+                      const size_t *gid)
 {
     size_t total = 0;
     for (size_t gi = 0; gi < r->ngroups; gi++) {
@@ -507,16 +516,37 @@ void st_get(const st_result *r, size_t group_index, size_t col, sq_value *v)
         return;
     }
     switch (m) {
-    case M_COUNT: set_int(v, SQ_INT, g->count); break;
-    case M_SUCCESS_RATE: success_rate(g, v); break;
-    case M_DURATION_MIN: set_int(v, SQ_SECONDS, g->dmin); break;
-    case M_DURATION_P50: set_int(v, SQ_SECONDS, g->p50); break;
-    case M_DURATION_P95: set_int(v, SQ_SECONDS, g->p95); break;
-    case M_DURATION_MAX: set_int(v, SQ_SECONDS, g->dmax); break;
-    case M_DURATION_TOTAL: set_int(v, SQ_SECONDS, g->dtotal); break;
-    case M_PROCESSED: set_int(v, SQ_INT, g->processed); break;
-    case M_FIRST_START: set_int(v, SQ_TIME, g->first); break;
-    case M_LAST_START: set_int(v, SQ_TIME, g->last); break;
-    default: break;
+    case M_COUNT:
+        set_int(v, SQ_INT, g->count);
+        break;
+    case M_SUCCESS_RATE:
+        success_rate(g, v);
+        break;
+    case M_DURATION_MIN:
+        set_int(v, SQ_SECONDS, g->dmin);
+        break;
+    case M_DURATION_P50:
+        set_int(v, SQ_SECONDS, g->p50);
+        break;
+    case M_DURATION_P95:
+        set_int(v, SQ_SECONDS, g->p95);
+        break;
+    case M_DURATION_MAX:
+        set_int(v, SQ_SECONDS, g->dmax);
+        break;
+    case M_DURATION_TOTAL:
+        set_int(v, SQ_SECONDS, g->dtotal);
+        break;
+    case M_PROCESSED:
+        set_int(v, SQ_INT, g->processed);
+        break;
+    case M_FIRST_START:
+        set_int(v, SQ_TIME, g->first);
+        break;
+    case M_LAST_START:
+        set_int(v, SQ_TIME, g->last);
+        break;
+    default:
+        break;
     }
 }

@@ -48,13 +48,13 @@ struct tbl_table {
     size_t duplicates;
 
     bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
-    size_t bytes; /* held: blocks, arrays and hash slots */
-    size_t limit; /* 0: none */
+    size_t bytes;          /* held: blocks, arrays and hash slots */
+    size_t limit;          /* 0: none */
 
     bool log; /* tbl_new_log(): every add is a new row, with its place */
     struct place {
         uint64_t line, column;
-    } *places;
+    } * places;
     size_t places_cap;
 
     size_t mark; /* rows before tbl_begin() */
@@ -234,8 +234,9 @@ static uint32_t intern(tbl_table *t, sq_str s, int *why)
         if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
             return id;
     }
-    *why = t->nstrs >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
-         : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
+    *why = t->nstrs >= UINT32_MAX - 1
+               ? TBL_ERR_LIMIT
+               : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
     if (*why)
         return UINT32_MAX;
     /* An empty string needs no bytes, but a non-NULL pointer. */
@@ -256,8 +257,9 @@ static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
 {
     if (!s.p)
         return 0;
-    *why = t->nstrs >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
-         : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
+    *why = t->nstrs >= UINT32_MAX - 1
+               ? TBL_ERR_LIMIT
+               : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
     if (*why)
         return UINT32_MAX;
     const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
@@ -269,7 +271,10 @@ static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
 
 /* ---- rows and their index ----------------------------------------------------------------- */
 
-static uint32_t row_hash(uint8_t source, uint32_t id_hash) { return (uint32_t)mix((uint64_t)source << 32 | id_hash); }
+static uint32_t row_hash(uint8_t source, uint32_t id_hash)
+{
+    return (uint32_t)mix((uint64_t)source << 32 | id_hash);
+}
 
 static int rehash_rows(tbl_table *t, size_t mask)
 {
@@ -379,7 +384,8 @@ int tbl_add(tbl_table *t, const ses_session *s)
         if ((why = make_row(t, s, id_hash, &nr)))
             return why;
         if (index < t->mark) {
-            if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1, sizeof *t->undos)))
+            if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1,
+                                  sizeof *t->undos)))
                 return why;
             t->undos[t->nundos++] = (undo){index, t->rows[index]};
         }
@@ -389,8 +395,9 @@ int tbl_add(tbl_table *t, const ses_session *s)
     }
     if ((why = make_row(t, s, id_hash, &nr)))
         return why;
-    why = t->nrows >= UINT32_MAX - 1 ? TBL_ERR_LIMIT
-        : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
+    why = t->nrows >= UINT32_MAX - 1
+              ? TBL_ERR_LIMIT
+              : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (why)
         return why;
     t->rows[t->nrows++] = nr;

@@ -41,7 +41,8 @@ static void append_text(jr_result *r, const json_value *v)
 
 static void record(jr_result *r, json_token t, const json_value *v)
 {
-    static const char *const names[] = {"", "", "", "{", "}", "[", "]", "K:", "S:", "N:", "true", "false", "null"};
+    static const char *const names[] = {"",   "",   "",   "{",    "}",     "[",   "]",
+                                        "K:", "S:", "N:", "true", "false", "null"};
     char off[32];
     snprintf(off, sizeof off, "@%llu ", (unsigned long long)v->offset);
     append(r, off, strlen(off));

@@ -55,18 +55,22 @@ ParameterizedTest(suite_file *f, conformance, jsontestsuite)
     jr_run(data, n, 0, JR_BYTES, &bytes);
     jr_run(data, n, 0, 7 + (unsigned)n, &random);
 
-    cr_expect_eq(bytes.code, whole.code, "%s: byte-wise code %d vs %d", f->name, bytes.code, whole.code);
-    cr_expect_eq(random.code, whole.code, "%s: chunked code %d vs %d", f->name, random.code, whole.code);
+    cr_expect_eq(bytes.code, whole.code, "%s: byte-wise code %d vs %d", f->name, bytes.code,
+                 whole.code);
+    cr_expect_eq(random.code, whole.code, "%s: chunked code %d vs %d", f->name, random.code,
+                 whole.code);
     cr_expect_eq(bytes.offset, whole.offset, "%s: error offsets differ", f->name);
     cr_expect_eq(random.offset, whole.offset, "%s: error offsets differ", f->name);
     cr_expect_eq(bytes.line, whole.line, "%s: error lines differ", f->name);
     cr_expect_eq(bytes.column, whole.column, "%s: error columns differ", f->name);
-    cr_expect_str_eq(bytes.log ? bytes.log : "", whole.log ? whole.log : "", "%s: tokens differ", f->name);
-    cr_expect_str_eq(random.log ? random.log : "", whole.log ? whole.log : "", "%s: tokens differ", f->name);
+    cr_expect_str_eq(bytes.log ? bytes.log : "", whole.log ? whole.log : "", "%s: tokens differ",
+                     f->name);
+    cr_expect_str_eq(random.log ? random.log : "", whole.log ? whole.log : "", "%s: tokens differ",
+                     f->name);
 
     if (f->name[0] == 'y')
-        cr_expect_eq(whole.code, 0, "%s must be accepted, got: %s at %llu", f->name,
-                     whole.message, (unsigned long long)whole.offset);
+        cr_expect_eq(whole.code, 0, "%s must be accepted, got: %s at %llu", f->name, whole.message,
+                     (unsigned long long)whole.offset);
     else if (f->name[0] == 'n')
         cr_expect_neq(whole.code, 0, "%s must be rejected", f->name);
     if (whole.code) {

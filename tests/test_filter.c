@@ -24,7 +24,7 @@ static ses_session session(ses_source src, const char *id)
     s.source = src;
     for (int k = 0; k < SES_NNUM; k++)
         s.num[k] = SES_NULL;
-    s.text[ses_text_slot(K_ID)] = (sq_str){ id, (uint32_t)strlen(id) };
+    s.text[ses_text_slot(K_ID)] = (sq_str){id, (uint32_t)strlen(id)};
     return s;
 }
 
@@ -32,7 +32,7 @@ static void put(ses_session *s, ses_key k, const char *p)
 {
     int slot = ses_text_slot(k);
     cr_assert_geq(slot, 0, "%s is not a text key", ses_key_name(k));
-    s->text[slot] = (sq_str){ p, p ? (uint32_t)strlen(p) : 0 };
+    s->text[slot] = (sq_str){p, p ? (uint32_t)strlen(p) : 0};
 }
 
 static void put_num(ses_session *s, ses_key k, int64_t v)
@@ -49,10 +49,7 @@ static int64_t at(const char *iso)
     return t;
 }
 
-static void add(const ses_session *s)
-{
-    cr_assert_eq(tbl_add(T, s), 0);
-}
+static void add(const ses_session *s) { cr_assert_eq(tbl_add(T, s), 0); }
 
 /* One row of the fixture; NULL and SES_NULL are null. */
 typedef struct {
@@ -97,26 +94,26 @@ static void setup(void)
     T = tbl_new();
     cr_assert_not_null(T);
     const spec rows[] = {
-        { SES_SRC_AZURE_JOB, "14", "Exchange nightly", "Backup", "Failed", "2022-01-01T00:00:00Z",
-          3600 * SEC, SES_NULL, 7 },
-        { SES_SRC_VB365_RESTORE, "r-1", "Exchange Online restore", "Exchange", "Success",
-          "2021-12-31T23:59:59.9999999Z", 90 * SEC, 12, SES_NULL },
-        { SES_SRC_VB365_RETRIEVAL, "ret-2", "Exchange retrieval", "Exchange", "Running",
-          "2022-01-02T10:30:00Z", SES_NULL, 0, SES_NULL },
-        { SES_SRC_AZURE_JOB, "15", NULL, "Backup", NULL, NULL, 3600 * SEC - 1, SES_NULL, 8 },
-        { SES_SRC_VB365_RESTORE, "r-4", "\xc3\x9c" "berpr\xc3\xbc" "fung \xc3\x84\xc3\x96",
-          "OneDrive", "Failed", "2022-01-01T00:00:00.0000001Z", 86400 * SEC, 3, SES_NULL },
-        { SES_SRC_AZURE_JOB, "16", "EXCHANGE nightly", "backup", "Error", "2022-01-03T00:00:00Z",
-          3600 * SEC + 1, SES_NULL, -2 },
+        {SES_SRC_AZURE_JOB, "14", "Exchange nightly", "Backup", "Failed", "2022-01-01T00:00:00Z",
+         3600 * SEC, SES_NULL, 7},
+        {SES_SRC_VB365_RESTORE, "r-1", "Exchange Online restore", "Exchange", "Success",
+         "2021-12-31T23:59:59.9999999Z", 90 * SEC, 12, SES_NULL},
+        {SES_SRC_VB365_RETRIEVAL, "ret-2", "Exchange retrieval", "Exchange", "Running",
+         "2022-01-02T10:30:00Z", SES_NULL, 0, SES_NULL},
+        {SES_SRC_AZURE_JOB, "15", NULL, "Backup", NULL, NULL, 3600 * SEC - 1, SES_NULL, 8},
+        {SES_SRC_VB365_RESTORE, "r-4",
+         "\xc3\x9c"
+         "berpr\xc3\xbc"
+         "fung \xc3\x84\xc3\x96",
+         "OneDrive", "Failed", "2022-01-01T00:00:00.0000001Z", 86400 * SEC, 3, SES_NULL},
+        {SES_SRC_AZURE_JOB, "16", "EXCHANGE nightly", "backup", "Error", "2022-01-03T00:00:00Z",
+         3600 * SEC + 1, SES_NULL, -2},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         add_spec(&rows[i]);
 }
 
-static void teardown(void)
-{
-    tbl_free(T);
-}
+static void teardown(void) { tbl_free(T); }
 
 TestSuite(filter, .init = setup, .fini = teardown);
 
@@ -156,10 +153,7 @@ static const char *with(adder add_fn, const char *arg)
     return rows;
 }
 
-static const char *where(const char *expr)
-{
-    return with(flt_add_where, expr);
-}
+static const char *where(const char *expr) { return with(flt_add_where, expr); }
 
 typedef struct {
     const char *message;
@@ -272,8 +266,14 @@ Test(filter, since_and_until_make_a_window_and_skip_null_starts)
 
 Test(filter, since_and_until_reject_what_is_not_a_timestamp)
 {
-    const char *bad[] = { "", "yesterday", "2022-13-01", "2022-01-32", "2022-01-01T25:00:00Z",
-                          "2022-01-01 junk", "1640995200", "2022-1-1" };
+    const char *bad[] = {"",
+                         "yesterday",
+                         "2022-13-01",
+                         "2022-01-32",
+                         "2022-01-01T25:00:00Z",
+                         "2022-01-01 junk",
+                         "1640995200",
+                         "2022-1-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         expect_error(flt_add_since, bad[i], NOT_A_TIMESTAMP, 0);
         expect_error(flt_add_until, bad[i], NOT_A_TIMESTAMP, 0);
@@ -312,7 +312,7 @@ Test(filter, type_and_source_lists)
 
 Test(filter, a_list_with_no_items_is_an_error)
 {
-    const char *bad[] = { "", ",", " , ,\t", ",,," };
+    const char *bad[] = {"", ",", " , ,\t", ",,,"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         expect_error(flt_add_status, bad[i], "expected a comma-separated list of values", 0);
         expect_error(flt_add_type, bad[i], "expected a comma-separated list of values", 0);
@@ -349,9 +349,27 @@ Test(filter, parse_duration_units_exactly)
 
 Test(filter, parse_duration_rejects)
 {
-    const char *bad[] = { "", "s", "-1", "-0", "+1", "1.", ".5", "1.5x", "1ms", "1 h", " 1", "1h ",
-                          "1.12345678", "1e3", "99999999999999999999", "922337203686",
-                          "106751991167301d", "1w", "1H", "h1", "1..5" };
+    const char *bad[] = {"",
+                         "s",
+                         "-1",
+                         "-0",
+                         "+1",
+                         "1.",
+                         ".5",
+                         "1.5x",
+                         "1ms",
+                         "1 h",
+                         " 1",
+                         "1h ",
+                         "1.12345678",
+                         "1e3",
+                         "99999999999999999999",
+                         "922337203686",
+                         "106751991167301d",
+                         "1w",
+                         "1H",
+                         "h1",
+                         "1..5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ticks = 42;
         cr_assert_eq(flt_parse_duration(bad[i], &ticks), -1, "[%s] accepted", bad[i]);
@@ -397,7 +415,7 @@ Test(filter, duration_flags_reject)
 {
     expect_error(flt_add_min_duration, "-5", "a duration cannot be negative", 0);
     expect_error(flt_add_max_duration, "-1.5m", "a duration cannot be negative", 0);
-    const char *bad[] = { "", "1w", "abc", "1.00000001", "1 h", "-x" };
+    const char *bad[] = {"", "1w", "abc", "1.00000001", "1 h", "-x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         expect_error(flt_add_min_duration, bad[i], NOT_A_DURATION, 0);
         expect_error(flt_add_max_duration, bad[i], NOT_A_DURATION, 0);
@@ -446,11 +464,15 @@ Test(filter, match_numbers_and_times_by_their_text)
 
 Test(filter, match_counts_characters_in_utf8)
 {
-    cr_assert_str_eq(with(flt_add_match, "name=^\xc3\x9c" "ber"), "4");
+    cr_assert_str_eq(with(flt_add_match, "name=^\xc3\x9c"
+                                         "ber"),
+                     "4");
     /* "Überprüfung ÄÖ" is 14 characters (18 bytes). */
     cr_assert_str_eq(with(flt_add_match, "name=^.{14}$"), "4");
     cr_assert_str_eq(with(flt_add_match, "name=^.{18}$"), "2");
-    cr_assert_str_eq(with(flt_add_match, "name=(?i)\xc3\xbc" "berpr"), "4");
+    cr_assert_str_eq(with(flt_add_match, "name=(?i)\xc3\xbc"
+                                         "berpr"),
+                     "4");
 }
 
 Test(filter, match_bad_patterns_report_pcre2_and_the_column)
@@ -749,10 +771,19 @@ Test(filter, where_null_semantics)
 
 Test(filter, where_text_equality_folds_ascii_only)
 {
-    cr_assert_str_eq(where("name == \"\xc3\x9c" "berpr\xc3\xbc" "fung \xc3\x84\xc3\x96\""), "4");
-    cr_assert_str_eq(where("name == \"\xc3\x9c" "BERPR\xc3\xbc" "FUNG \xc3\x84\xc3\x96\""), "4");
+    cr_assert_str_eq(where("name == \"\xc3\x9c"
+                           "berpr\xc3\xbc"
+                           "fung \xc3\x84\xc3\x96\""),
+                     "4");
+    cr_assert_str_eq(where("name == \"\xc3\x9c"
+                           "BERPR\xc3\xbc"
+                           "FUNG \xc3\x84\xc3\x96\""),
+                     "4");
     /* ü is not Ü: no folding outside ASCII. */
-    cr_assert_str_eq(where("name == \"\xc3\xbc" "berpr\xc3\xbc" "fung \xc3\x84\xc3\x96\""), "");
+    cr_assert_str_eq(where("name == \"\xc3\xbc"
+                           "berpr\xc3\xbc"
+                           "fung \xc3\x84\xc3\x96\""),
+                     "");
     cr_assert_str_eq(where("name > \"Z\""), "4");
 }
 
@@ -799,8 +830,8 @@ Test(filter, where_equals_the_flags_row_by_row)
     tbl_free(T);
     T = tbl_new();
     cr_assert_not_null(T);
-    static const char *const statuses[] = { "Failed", "Success", "FAILED", NULL };
-    static const int64_t durations[] = { 3600 * SEC - 1, 3600 * SEC, 7200 * SEC, SES_NULL, 0 };
+    static const char *const statuses[] = {"Failed", "Success", "FAILED", NULL};
+    static const int64_t durations[] = {3600 * SEC - 1, 3600 * SEC, 7200 * SEC, SES_NULL, 0};
     char ids[40][16];
     for (int i = 0; i < 40; i++) {
         snprintf(ids[i], sizeof ids[i], "s%d", i);
@@ -895,8 +926,8 @@ Test(filter, where_type_errors)
     where_error("start > yesterday", NOT_A_TIMESTAMP, 9);
     where_error("start > \"yesterday\"", NOT_A_TIMESTAMP, 9);
     where_error("start > 2022-02-30", NOT_A_TIMESTAMP, 9);
-    where_error("duration > 2022-01-01",
-                "duration takes a number or a duration, not a timestamp", 12);
+    where_error("duration > 2022-01-01", "duration takes a number or a duration, not a timestamp",
+                12);
     where_error("duration > \"5\"", "duration takes a number or a duration, not a string", 12);
     where_error("duration > 5x", NOT_A_DURATION, 12);
     where_error("duration > 1.00000001", "too many digits after the decimal point (at most 7)", 12);
@@ -908,8 +939,8 @@ Test(filter, where_type_errors)
     where_error("processed_objects == 1.12345678",
                 "too many digits after the decimal point (at most 7)", 22);
     where_error("protected_instances > 99999999999999999999", "number out of range", 23);
-    where_error("protected_instances > 5h",
-                "protected_instances takes a number, not a duration", 23);
+    where_error("protected_instances > 5h", "protected_instances takes a number, not a duration",
+                23);
 }
 
 Test(filter, where_columns_count_characters)

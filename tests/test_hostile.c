@@ -58,10 +58,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
     return remove(path);
 }
 
-static void remove_work(void)
-{
-    nftw(work, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void remove_work(void) { nftw(work, remove_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 TestSuite(hostile, .init = make_work, .fini = remove_work, .timeout = 60);
 
@@ -75,10 +72,7 @@ static bool sanitized(void)
  * shadow memory and redzones about triple that, and its quarantine keeps up to 256 MiB of freed
  * blocks (quarantine_size_mb's default): 1,000 gzip members, each inflated with fresh buffers,
  * peak at 2.6 MiB plain but 150 MiB under ASan. */
-static long bound_kib(long mib)
-{
-    return (sanitized() ? 3 * mib + 256 : mib) * 1024;
-}
+static long bound_kib(long mib) { return (sanitized() ? 3 * mib + 256 : mib) * 1024; }
 
 /* The work directory joined with `name`, in one of a few rotating static buffers. */
 static const char *at(const char *name)
@@ -181,10 +175,7 @@ static void gz_deflate(gz_member *g, const void *data, size_t n, int flush)
     } while (g->z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
 }
 
-static void gz_put(gz_member *g, const char *s)
-{
-    gz_deflate(g, s, strlen(s), Z_NO_FLUSH);
-}
+static void gz_put(gz_member *g, const char *s) { gz_deflate(g, s, strlen(s), Z_NO_FLUSH); }
 
 static void gz_fill(gz_member *g, int c, size_t n)
 {
@@ -221,8 +212,7 @@ static double seconds_since(const struct timespec *t0)
 }
 
 /* In the child: only calls that are safe between fork and exec. */
-static void exec_child(const char *input, const char *out, const char *err,
-                       const char *const *argv)
+static void exec_child(const char *input, const char *out, const char *err, const char *const *argv)
 {
     int in_fd = open(input ? input : "/dev/null", O_RDONLY | O_CLOEXEC);
     int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -321,8 +311,9 @@ static bool ended(const run_result *r)
 
 static void expect_memory(const run_result *r, long mib)
 {
-    cr_expect_leq(r->maxrss_kib, bound_kib(mib), "%s: peak memory %ld KiB, over the bound of %ld KiB",
-                  r->command, r->maxrss_kib, bound_kib(mib));
+    cr_expect_leq(r->maxrss_kib, bound_kib(mib),
+                  "%s: peak memory %ld KiB, over the bound of %ld KiB", r->command, r->maxrss_kib,
+                  bound_kib(mib));
 }
 
 /* Ended with `want`, under `mib` MiB; nothing on standard output if `want` is 65. */
@@ -347,10 +338,7 @@ static const char *line_naming(const run_result *r, const char *name)
 }
 
 /* Standard error starts "sessq: NAME:". */
-static bool names(const run_result *r, const char *name)
-{
-    return line_naming(r, name) == r->err;
-}
+static bool names(const run_result *r, const char *name) { return line_naming(r, name) == r->err; }
 
 static void expect_named(const run_result *r, const char *name)
 {
@@ -359,8 +347,7 @@ static void expect_named(const run_result *r, const char *name)
 }
 
 /* Reads LINE:COLUMN: after "sessq: NAME:" at `l`. */
-static bool position_at(const char *l, const char *name, unsigned long *line,
-                        unsigned long *column)
+static bool position_at(const char *l, const char *name, unsigned long *line, unsigned long *column)
 {
     const char *p = l + 7 + strlen(name) + 1;
     char *end;
@@ -447,8 +434,8 @@ Test(hostile, nested_arrays_100k)
 Test(hostile, nested_arrays_100k_unclosed_in_a_record)
 {
     run_result r;
-    const char *path = write_nested("arrays.json", "[{\"id\":\"1\",\"x\":", "[", 100000, "", "",
-                                    "");
+    const char *path =
+        write_nested("arrays.json", "[{\"id\":\"1\",\"x\":", "[", 100000, "", "", "");
     run(&r, NULL, "list", path, NULL);
     expect_exit(&r, SQ_EXIT_DATA, 16);
     expect_positioned(&r, path);
@@ -488,8 +475,8 @@ Test(hostile, nested_arrays_513)
 /* The record's array and object are 2 of the levels; the unknown key's value takes the rest. */
 Test(hostile, nested_512_levels_in_a_record)
 {
-    const char *path = write_nested("512.json", "[{\"id\":\"1\",\"x\":", "[", SQ_MAX_DEPTH - 2, "",
-                                    "]", "}]");
+    const char *path =
+        write_nested("512.json", "[{\"id\":\"1\",\"x\":", "[", SQ_MAX_DEPTH - 2, "", "]", "}]");
     expect_sessions(path, 1, 16);
 }
 
@@ -573,24 +560,21 @@ Test(hostile, key_200mb)
 
 Test(hostile, number_200mb)
 {
-    expect_invalid(write_huge("number.json", "[{\"id\":\"1\",\"progress\":1", '0', HUGE_SIZE,
-                              "}]"),
+    expect_invalid(write_huge("number.json", "[{\"id\":\"1\",\"progress\":1", '0', HUGE_SIZE, "}]"),
                    150);
 }
 
 /* The limit itself is allowed: the name is kept, so this one may take a few times its size. */
 Test(hostile, string_at_the_limit)
 {
-    expect_sessions(write_huge("limit.json", "[{\"id\":\"1\",\"name\":\"", 'x', SQ_MAX_STRING,
-                               "\"}]"),
-                    1, 256);
+    expect_sessions(
+        write_huge("limit.json", "[{\"id\":\"1\",\"name\":\"", 'x', SQ_MAX_STRING, "\"}]"), 1, 256);
 }
 
 Test(hostile, string_one_byte_over_the_limit)
 {
-    expect_invalid(write_huge("over.json", "[{\"id\":\"1\",\"name\":\"", 'x', SQ_MAX_STRING + 1,
-                              "\"}]"),
-                   150);
+    expect_invalid(
+        write_huge("over.json", "[{\"id\":\"1\",\"name\":\"", 'x', SQ_MAX_STRING + 1, "\"}]"), 150);
 }
 
 /* ---- sizes and counts ---- */
@@ -629,12 +613,13 @@ Test(hostile, line_50mb_of_sessions)
     long count = 0;
     fputs("[", f);
     for (long written = 0; written < 50000000; count++) {
-        int n = fprintf(f,
-                        "%s{\"id\":\"%ld\",\"name\":\"Restore session %ld\",\"type\":\"Vex\","
-                        "\"state\":\"Stopped\",\"result\":\"Success\","
-                        "\"creationTime\":\"2022-01-28T10:00:00.1234567Z\","
-                        "\"endTime\":\"2022-01-28T11:00:00Z\",\"details\":\"%ld item(s) processed\"}",
-                        count ? "," : "", count, count, count);
+        int n =
+            fprintf(f,
+                    "%s{\"id\":\"%ld\",\"name\":\"Restore session %ld\",\"type\":\"Vex\","
+                    "\"state\":\"Stopped\",\"result\":\"Success\","
+                    "\"creationTime\":\"2022-01-28T10:00:00.1234567Z\","
+                    "\"endTime\":\"2022-01-28T11:00:00Z\",\"details\":\"%ld item(s) processed\"}",
+                    count ? "," : "", count, count, count);
         cr_assert_gt(n, 0);
         written += n;
     }
@@ -667,8 +652,8 @@ Test(hostile, crlf_counts_as_one_line_break)
 /* é, € and 😀 are 2, 3 and 4 bytes but one column each. */
 Test(hostile, columns_count_characters)
 {
-    expect_invalid_at(write_text("chars.json", "[{\"id\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\", x}]"),
-                      1, 15);
+    expect_invalid_at(
+        write_text("chars.json", "[{\"id\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\", x}]"), 1, 15);
 }
 
 Test(hostile, key_repeated_a_million_times)
@@ -700,10 +685,7 @@ Test(hostile, million_distinct_unknown_keys)
 
 /* ---- truncated and broken documents ---- */
 
-Test(hostile, lone_open_bracket)
-{
-    expect_invalid_at(write_text("open.json", "["), 1, 2);
-}
+Test(hostile, lone_open_bracket) { expect_invalid_at(write_text("open.json", "["), 1, 2); }
 
 Test(hostile, lone_open_bracket_on_standard_input)
 {
@@ -724,15 +706,9 @@ Test(hostile, results_array_unclosed)
     expect_invalid(write_text("results.json", "{\"results\":["), 16);
 }
 
-Test(hostile, empty_file)
-{
-    expect_invalid(write_text("empty.json", ""), 16);
-}
+Test(hostile, empty_file) { expect_invalid(write_text("empty.json", ""), 16); }
 
-Test(hostile, utf8_bom_only)
-{
-    expect_invalid(write_text("bom.json", "\xef\xbb\xbf"), 16);
-}
+Test(hostile, utf8_bom_only) { expect_invalid(write_text("bom.json", "\xef\xbb\xbf"), 16); }
 
 Test(hostile, nul_between_values)
 {
@@ -1081,8 +1057,8 @@ Test(hostile, where_10k_nots)
 
 Test(hostile, backtracking_pattern)
 {
-    const char *path = write_text("redos.json",
-                                  "[{\"id\":\"1\",\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}]");
+    const char *path = write_text(
+        "redos.json", "[{\"id\":\"1\",\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}]");
     run_result r;
     run(&r, NULL, "list", "-f", "csv", "--match", "name=^(a+)+$", path, NULL);
     expect_exit(&r, 0, 16);
@@ -1106,8 +1082,8 @@ static bool read_as_utf16(const char *path)
     cr_assert_not_null(f, "cannot open %s", path);
     size_t n = fread(b, 1, 2, f);
     fclose(f);
-    return n == 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff) ||
-                      (!b[0] != !b[1]));
+    return n == 2 &&
+           ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff) || (!b[0] != !b[1]));
 }
 
 /* Whether the line at `l` (up to its newline) contains `text`. */

@@ -34,10 +34,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
     return remove(path);
 }
 
-static void remove_tmp(void)
-{
-    nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void remove_tmp(void) { nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 TestSuite(input, .init = make_tmp, .fini = remove_tmp);
 
@@ -139,8 +136,7 @@ static sq_error read_error(const void *stored, size_t n)
     const char *data;
     size_t len;
     cr_assert_eq(in_read(src, &data, &len, &again), -1, "the error is not repeated");
-    cr_assert(again.code == err.code && again.message == err.message &&
-              again.offset == err.offset);
+    cr_assert(again.code == err.code && again.message == err.message && again.offset == err.offset);
     in_close(src);
     return err;
 }
@@ -163,8 +159,8 @@ static unsigned char *utf16(const uint16_t *units, size_t n, int be, int bom, si
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define S(lit) lit, sizeof(lit) - 1
 
-static const uint16_t mixed_units[] = {'{', '"', 'a', '"', ':', '"', 0xE9, 0x20AC,
-                                       0xD83D, 0xDE00, '"', '}'};
+static const uint16_t mixed_units[] = {'{',  '"',    'a',    '"',    ':', '"',
+                                       0xE9, 0x20AC, 0xD83D, 0xDE00, '"', '}'};
 static const char mixed_utf8[] = "{\"a\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}";
 
 static void expect_utf16(const uint16_t *units, size_t n, int be, int bom, const char *want,
@@ -176,15 +172,9 @@ static void expect_utf16(const uint16_t *units, size_t n, int be, int bom, const
     free(stored);
 }
 
-Test(input, utf8_without_bom)
-{
-    expect_file(S("[1,\"\xC3\xA9\"]\n"), S("[1,\"\xC3\xA9\"]\n"));
-}
+Test(input, utf8_without_bom) { expect_file(S("[1,\"\xC3\xA9\"]\n"), S("[1,\"\xC3\xA9\"]\n")); }
 
-Test(input, utf8_bom_dropped)
-{
-    expect_file(S("\xEF\xBB\xBF{\"k\":1}"), S("{\"k\":1}"));
-}
+Test(input, utf8_bom_dropped) { expect_file(S("\xEF\xBB\xBF{\"k\":1}"), S("{\"k\":1}")); }
 
 Test(input, short_files_pass_through)
 {
@@ -207,15 +197,9 @@ Test(input, empty_file_ends_at_once)
     in_close(src);
 }
 
-Test(input, utf16le_with_bom)
-{
-    expect_utf16(mixed_units, LEN(mixed_units), 0, 1, S(mixed_utf8));
-}
+Test(input, utf16le_with_bom) { expect_utf16(mixed_units, LEN(mixed_units), 0, 1, S(mixed_utf8)); }
 
-Test(input, utf16be_with_bom)
-{
-    expect_utf16(mixed_units, LEN(mixed_units), 1, 1, S(mixed_utf8));
-}
+Test(input, utf16be_with_bom) { expect_utf16(mixed_units, LEN(mixed_units), 1, 1, S(mixed_utf8)); }
 
 Test(input, utf16le_told_by_nul_bytes)
 {
@@ -235,8 +219,8 @@ Test(input, utf16_bom_only_is_empty)
 
 Test(input, unpaired_surrogates_become_replacement_characters)
 {
-    static const uint16_t lone[] = {'[', '"', 0xD800, 'x', 0xDC00, '"', ',', 0xDBFF, 0xD83D,
-                                    0xDE00, 0xDFFF, 0xD800};
+    static const uint16_t lone[] = {'[', '"',    0xD800, 'x',    0xDC00, '"',
+                                    ',', 0xDBFF, 0xD83D, 0xDE00, 0xDFFF, 0xD800};
     static const char want[] = "[\"\xEF\xBF\xBDx\xEF\xBF\xBD\",\xEF\xBF\xBD\xF0\x9F\x98\x80"
                                "\xEF\xBF\xBD\xEF\xBF\xBD";
     expect_utf16(lone, LEN(lone), 0, 1, S(want));
@@ -245,7 +229,9 @@ Test(input, unpaired_surrogates_become_replacement_characters)
 
 Test(input, utf16_odd_final_byte_is_an_error)
 {
-    sq_error err = read_error(S("\xFF\xFE" "1\0" "2"));
+    sq_error err = read_error(S("\xFF\xFE"
+                                "1\0"
+                                "2"));
     cr_assert_eq(err.code, IN_ERR_ENCODING);
     cr_assert_str_eq(err.message, "UTF-16 text ends in the middle of a character");
     cr_assert_eq(err.offset, 4);
@@ -363,7 +349,8 @@ Test(input, gzip_garbage_after_a_member_is_corrupt)
 
 Test(input, gzip_truncated)
 {
-    static const char truncated[] = "truncated gzip data (the file ends inside the compressed stream)";
+    static const char truncated[] =
+        "truncated gzip data (the file ends inside the compressed stream)";
     size_t n = 100000, gz_n;
     unsigned char *text = pseudo_text(n);
     unsigned char *gz = gzip_mem(text, n, &gz_n);
@@ -542,10 +529,7 @@ Test(input, stdin_through_a_pipe)
     waitpid(pid, NULL, 0);
 }
 
-Test(input, stdin_bom_in_single_bytes)
-{
-    expect_stdin(S("\xEF\xBB\xBF[true]"), 1, S("[true]"));
-}
+Test(input, stdin_bom_in_single_bytes) { expect_stdin(S("\xEF\xBB\xBF[true]"), 1, S("[true]")); }
 
 Test(input, stdin_gzip_in_single_bytes)
 {
@@ -749,10 +733,7 @@ Test(input, buffer_name_is_copied)
     in_close(src);
 }
 
-static void make_dir(const char *name)
-{
-    cr_assert_eq(mkdir(at(name), 0755), 0);
-}
+static void make_dir(const char *name) { cr_assert_eq(mkdir(at(name), 0755), 0); }
 
 static void expect_list(char **got, size_t count, const char *const *want, size_t want_n)
 {
@@ -773,11 +754,16 @@ Test(input, expand_walks_and_sorts_directories)
     make_dir("d/a/deeper");
     make_dir("d/e");
     make_dir("d/sub.json");
-    static const char *const files[] = {"d/b.json",           "d/B.ndjson",
-                                        "d/c.txt",            "d/a/z.json",
-                                        "d/a/b.JSON.gz",      "d/a/deeper/x.jsonl",
-                                        "d/a/deeper/y.Jsonl.GZ", "d/a/deeper/notes.md",
-                                        "d/w.json.gz.bak",    "d/sub.json/q.ndjson",
+    static const char *const files[] = {"d/b.json",
+                                        "d/B.ndjson",
+                                        "d/c.txt",
+                                        "d/a/z.json",
+                                        "d/a/b.JSON.gz",
+                                        "d/a/deeper/x.jsonl",
+                                        "d/a/deeper/y.Jsonl.GZ",
+                                        "d/a/deeper/notes.md",
+                                        "d/w.json.gz.bak",
+                                        "d/sub.json/q.ndjson",
                                         "d/json"};
     for (size_t i = 0; i < LEN(files); i++)
         write_file(files[i], "{}", 2);
@@ -786,10 +772,9 @@ Test(input, expand_walks_and_sorts_directories)
     cr_assert_eq(symlink("b.json", at("d/link.json")), 0);
     cr_assert_eq(symlink("nowhere", at("d/dangling.json")), 0);
 
-    static const char *const found[] = {"B.ndjson",         "a/b.JSON.gz",
-                                        "a/deeper/x.jsonl", "a/deeper/y.Jsonl.GZ",
-                                        "a/z.json",         "b.json",
-                                        "link.json",        "sub.json/q.ndjson"};
+    static const char *const found[] = {
+        "B.ndjson", "a/b.JSON.gz", "a/deeper/x.jsonl", "a/deeper/y.Jsonl.GZ",
+        "a/z.json", "b.json",      "link.json",        "sub.json/q.ndjson"};
     const char *want[2 * LEN(found) + 3];
     char paths[LEN(found)][256];
     size_t k = 0;

@@ -14,8 +14,10 @@ static void parse(const char *text, size_t n, unsigned flags, jr_result *r)
     jr_run(text, n, flags, JR_WHOLE, r);
     jr_run(text, n, flags, JR_BYTES, &bytes);
     jr_run(text, n, flags, 12345, &random);
-    cr_assert_str_eq(bytes.log ? bytes.log : "", r->log ? r->log : "", "byte-wise tokens differ for %s", text);
-    cr_assert_str_eq(random.log ? random.log : "", r->log ? r->log : "", "chunked tokens differ for %s", text);
+    cr_assert_str_eq(bytes.log ? bytes.log : "", r->log ? r->log : "",
+                     "byte-wise tokens differ for %s", text);
+    cr_assert_str_eq(random.log ? random.log : "", r->log ? r->log : "",
+                     "chunked tokens differ for %s", text);
     cr_assert_eq(bytes.code, r->code);
     cr_assert_eq(bytes.offset, r->offset);
     cr_assert_eq(bytes.line, r->line);
@@ -30,28 +32,31 @@ static void expect_tokens(const char *text, unsigned flags, const char *log)
 {
     jr_result r;
     parse(text, strlen(text), flags, &r);
-    cr_expect_eq(r.code, 0, "%s: unexpected error %s at %llu", text, r.message, (unsigned long long)r.offset);
+    cr_expect_eq(r.code, 0, "%s: unexpected error %s at %llu", text, r.message,
+                 (unsigned long long)r.offset);
     cr_expect_str_eq(r.log ? r.log : "", log, "%s", text);
     jr_free(&r);
 }
 
-static void expect_error(const char *text, size_t n, unsigned flags, int code, uint64_t line, uint64_t column)
+static void expect_error(const char *text, size_t n, unsigned flags, int code, uint64_t line,
+                         uint64_t column)
 {
     jr_result r;
     parse(text, n, flags, &r);
     cr_expect_eq(r.code, code, "%s: code %d, wanted %d (%s)", text, r.code, code, r.message);
     cr_expect_eq(r.line, line, "%s: line %llu, wanted %llu", text, (unsigned long long)r.line,
                  (unsigned long long)line);
-    cr_expect_eq(r.column, column, "%s: column %llu, wanted %llu", text, (unsigned long long)r.column,
-                 (unsigned long long)column);
+    cr_expect_eq(r.column, column, "%s: column %llu, wanted %llu", text,
+                 (unsigned long long)r.column, (unsigned long long)column);
     jr_free(&r);
 }
 
 Test(json, object_tokens_with_offsets)
 {
-    expect_tokens("{\"id\": \"a1\", \"n\": [1, -2.5e3, true, false, null], \"o\": {}}", 0,
-                  "@0 {\n@1 K:id\n@7 S:a1\n@13 K:n\n@18 [\n@19 N:1\n@22 N:-2.5e3\n@30 true\n@36 false\n"
-                  "@43 null\n@47 ]\n@50 K:o\n@55 {\n@56 }\n@57 }\n");
+    expect_tokens(
+        "{\"id\": \"a1\", \"n\": [1, -2.5e3, true, false, null], \"o\": {}}", 0,
+        "@0 {\n@1 K:id\n@7 S:a1\n@13 K:n\n@18 [\n@19 N:1\n@22 N:-2.5e3\n@30 true\n@36 false\n"
+        "@43 null\n@47 ]\n@50 K:o\n@55 {\n@56 }\n@57 }\n");
 }
 
 Test(json, top_level_scalars)
@@ -64,25 +69,29 @@ Test(json, top_level_scalars)
 Test(json, escapes_are_decoded)
 {
     /* \u00e9 is é (C3 A9); \ud83d\ude00 is U+1F600 (F0 9F 98 80); \/ is a plain slash. */
-    expect_tokens("[\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\\u0000z\"]", 0,
-                  "@0 [\n@1 S:a\"b\\x5cc/d\\x08\\x0c\\x0a\\x0d\\x09\\xc3\\xa9\\xf0\\x9f\\x98\\x80\\x00z\n@48 ]\n");
+    expect_tokens(
+        "[\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\\u0000z\"]", 0,
+        "@0 [\n@1 S:a\"b\\x5cc/d\\x08\\x0c\\x0a\\x0d\\x09\\xc3\\xa9\\xf0\\x9f\\x98\\x80\\x00z\n@48 ]\n");
 }
 
 Test(json, raw_utf8_passes_through)
 {
-    expect_tokens("[\"Z\xc3\xbcrich \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x98\x80\"]", 0,
-                  "@0 [\n@1 S:Z\\xc3\\xbcrich \\xe6\\x9d\\xb1\\xe4\\xba\\xac \\xf0\\x9f\\x98\\x80\n@22 ]\n");
+    expect_tokens(
+        "[\"Z\xc3\xbcrich \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x98\x80\"]", 0,
+        "@0 [\n@1 S:Z\\xc3\\xbcrich \\xe6\\x9d\\xb1\\xe4\\xba\\xac \\xf0\\x9f\\x98\\x80\n@22 ]\n");
 }
 
 Test(json, lone_surrogates_become_replacement_characters)
 {
-    expect_tokens("[\"\\ud800x\", \"\\udc00\"]", 0,
-                  "@0 [\n@1 S:\\xef\\xbf\\xbdx (repaired)\n@12 S:\\xef\\xbf\\xbd (repaired)\n@20 ]\n");
+    expect_tokens(
+        "[\"\\ud800x\", \"\\udc00\"]", 0,
+        "@0 [\n@1 S:\\xef\\xbf\\xbdx (repaired)\n@12 S:\\xef\\xbf\\xbd (repaired)\n@20 ]\n");
 }
 
 Test(json, invalid_utf8_fails_or_is_repaired)
 {
-    const char text[] = "[\"a\xff" "b\"]";
+    const char text[] = "[\"a\xff"
+                        "b\"]";
     expect_error(text, sizeof text - 1, 0, JSON_ERR_UTF8, 1, 4);
     expect_tokens(text, JSON_REPAIR_UTF8, "@0 [\n@1 S:a\\xef\\xbf\\xbdb (repaired)\n@6 ]\n");
     /* Overlong encodings and encoded surrogates are invalid too. */

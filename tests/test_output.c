@@ -14,43 +14,28 @@
 
 /* 2022-02-22T15:51:15.1754625Z */
 #define TICKS_2022 16455450751754625LL
-#define SEC(s) ((int64_t)((s) * 10000000LL))
+#define SEC(s) ((int64_t)((s)*10000000LL))
 
 static sq_value text_n(const char *s, size_t n)
 {
     return (sq_value){.kind = SQ_TEXT, .len = (uint32_t)n, .text = s};
 }
 
-static sq_value text(const char *s)
-{
-    return text_n(s, strlen(s));
-}
+static sq_value text(const char *s) { return text_n(s, strlen(s)); }
 
-static sq_value integer(int64_t i)
-{
-    return (sq_value){.kind = SQ_INT, .i = i};
-}
+static sq_value integer(int64_t i) { return (sq_value){.kind = SQ_INT, .i = i}; }
 
-static sq_value instant(int64_t ticks)
-{
-    return (sq_value){.kind = SQ_TIME, .i = ticks};
-}
+static sq_value instant(int64_t ticks) { return (sq_value){.kind = SQ_TIME, .i = ticks}; }
 
-static sq_value seconds(int64_t ticks)
-{
-    return (sq_value){.kind = SQ_SECONDS, .i = ticks};
-}
+static sq_value seconds(int64_t ticks) { return (sq_value){.kind = SQ_SECONDS, .i = ticks}; }
 
-static sq_value real(double r)
-{
-    return (sq_value){.kind = SQ_REAL, .r = r};
-}
+static sq_value real(double r) { return (sq_value){.kind = SQ_REAL, .r = r}; }
 
 static const sq_value null = {.kind = SQ_NULL};
 
 /* Writes `nrows` rows through a writer into memory; the caller frees the result. */
-static char *render(out_format fmt, const out_options *opt, const char *const *names,
-                    size_t ncols, const sq_value *rows, size_t nrows, size_t *len)
+static char *render(out_format fmt, const out_options *opt, const char *const *names, size_t ncols,
+                    const sq_value *rows, size_t nrows, size_t *len)
 {
     char *buf = NULL;
     size_t size = 0;
@@ -97,10 +82,9 @@ static void check_output(out_format fmt, const out_options *opt, const char *con
 }
 
 /* `want` is a string literal, so that its length can include NUL bytes. */
-#define EXPECT(fmt, opt, names, rows, want)                                                   \
-    check_output(fmt, opt, names, LEN(names), rows, LEN(rows) / LEN(names), want,             \
-                 sizeof(want) - 1)
-#define EXPECT_EMPTY(fmt, opt, names, want)                                                   \
+#define EXPECT(fmt, opt, names, rows, want)                                                        \
+    check_output(fmt, opt, names, LEN(names), rows, LEN(rows) / LEN(names), want, sizeof(want) - 1)
+#define EXPECT_EMPTY(fmt, opt, names, want)                                                        \
     check_output(fmt, opt, names, LEN(names), NULL, 0, want, sizeof(want) - 1)
 
 /* ---- out_format_parse ---- */
@@ -166,10 +150,10 @@ Test(output_ndjson, utf8_as_is)
 Test(output_ndjson, kinds)
 {
     static const char *const names[] = {"n", "i", "t", "s", "r", "e"};
-    sq_value rows[] = {null,           integer(-42),          instant(TICKS_2022),
-                       seconds(778237000), real(0.1),          text(""),
-                       text_n(NULL, 0), integer(SES_NULL),    instant(SES_NULL),
-                       seconds(SES_NULL),  real(NAN),          text("x")};
+    sq_value rows[] = {
+        null,      integer(-42),    instant(TICKS_2022), seconds(778237000), real(0.1),
+        text(""),  text_n(NULL, 0), integer(SES_NULL),   instant(SES_NULL),  seconds(SES_NULL),
+        real(NAN), text("x")};
     EXPECT(OUT_NDJSON, NULL, names, rows,
            "{\"n\":null,\"i\":-42,\"t\":\"2022-02-22T15:51:15.1754625Z\",\"s\":77.8237,"
            "\"r\":0.1,\"e\":\"\"}\n"
@@ -179,9 +163,9 @@ Test(output_ndjson, kinds)
 Test(output_ndjson, reals)
 {
     static const char *const names[] = {"r"};
-    sq_value rows[] = {real(1.0 / 3),  real(0.1 + 0.2), real(1e21),     real(-0.0),
-                       real(100),      real(1.5e-7),    real(INFINITY), real(-INFINITY),
-                       real(0.9),      real(123456789012345678.0)};
+    sq_value rows[] = {
+        real(1.0 / 3), real(0.1 + 0.2), real(1e21),      real(-0.0), real(100),
+        real(1.5e-7),  real(INFINITY),  real(-INFINITY), real(0.9),  real(123456789012345678.0)};
     EXPECT(OUT_NDJSON, NULL, names, rows,
            "{\"r\":0.3333333333333333}\n"
            "{\"r\":0.30000000000000004}\n"
@@ -244,9 +228,18 @@ Test(output_json, names_are_escaped)
 Test(output_csv, kinds_and_header)
 {
     static const char *const names[] = {"id", "name", "n", "t", "s", "r"};
-    sq_value rows[] = {text("1"), text("x"), integer(-5), instant(TICKS_2022),
-                       seconds(778237000), real(2.5),
-                       null, null, null, null, null, real(NAN)};
+    sq_value rows[] = {text("1"),
+                       text("x"),
+                       integer(-5),
+                       instant(TICKS_2022),
+                       seconds(778237000),
+                       real(2.5),
+                       null,
+                       null,
+                       null,
+                       null,
+                       null,
+                       real(NAN)};
     EXPECT(OUT_CSV, NULL, names, rows,
            "id,name,n,t,s,r\r\n"
            "\"1\",\"x\",-5,2022-02-22T15:51:15.1754625Z,77.8237,2.5\r\n"
@@ -263,8 +256,8 @@ Test(output_csv, null_versus_empty)
 Test(output_csv, special_characters)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e"};
-    sq_value rows[] = {text("a,b"), text("say \"hi\""), text("line1\nline2\r\nline3"),
-                       text("a\tb"), text_n("n\0l", 3)};
+    sq_value rows[] = {text("a,b"), text("say \"hi\""), text("line1\nline2\r\nline3"), text("a\tb"),
+                       text_n("n\0l", 3)};
     EXPECT(OUT_CSV, NULL, names, rows,
            "a,b,c,d,e\r\n"
            "\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\r\nline3\",\"a\tb\",\"n\0l\"\r\n");
@@ -273,27 +266,30 @@ Test(output_csv, special_characters)
 Test(output_csv, formula_guard)
 {
     static const char *const names[] = {"eq", "plus", "minus", "at", "tab", "cr", "q"};
-    sq_value rows[] = {text("=1+1"), text("+1"), text("-1"), text("@SUM(A1)"), text("\tx"),
-                       text("\rx"), text("=HYPERLINK(\"h\")")};
-    EXPECT(OUT_CSV, NULL, names, rows,
-           "eq,plus,minus,at,tab,cr,q\r\n"
-           "\"'=1+1\",\"'+1\",\"'-1\",\"'@SUM(A1)\",\"'\tx\",\"'\rx\",\"'=HYPERLINK(\"\"h\"\")\"\r\n");
+    sq_value rows[] = {text("=1+1"),
+                       text("+1"),
+                       text("-1"),
+                       text("@SUM(A1)"),
+                       text("\tx"),
+                       text("\rx"),
+                       text("=HYPERLINK(\"h\")")};
+    EXPECT(
+        OUT_CSV, NULL, names, rows,
+        "eq,plus,minus,at,tab,cr,q\r\n"
+        "\"'=1+1\",\"'+1\",\"'-1\",\"'@SUM(A1)\",\"'\tx\",\"'\rx\",\"'=HYPERLINK(\"\"h\"\")\"\r\n");
 }
 
 Test(output_csv, no_guard_elsewhere)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
-    sq_value rows[] = {text(" =x"), text("x=1"), text("'q"), text("\n="), integer(-1),
-                       real(-2.5)};
-    EXPECT(OUT_CSV, NULL, names, rows,
-           "a,b,c,d,e,f\r\n\" =x\",\"x=1\",\"'q\",\"\n=\",-1,-2.5\r\n");
+    sq_value rows[] = {text(" =x"), text("x=1"), text("'q"), text("\n="), integer(-1), real(-2.5)};
+    EXPECT(OUT_CSV, NULL, names, rows, "a,b,c,d,e,f\r\n\" =x\",\"x=1\",\"'q\",\"\n=\",-1,-2.5\r\n");
 }
 
 Test(output_csv, raw_has_no_guard)
 {
     static const char *const names[] = {"eq", "plus", "minus", "at", "tab", "cr"};
-    sq_value rows[] = {text("=1+1"), text("+1"), text("-1"), text("@x"), text("\tx"),
-                       text("\rx")};
+    sq_value rows[] = {text("=1+1"), text("+1"), text("-1"), text("@x"), text("\tx"), text("\rx")};
     out_options opt = {.csv_raw = true};
     EXPECT(OUT_CSV, &opt, names, rows,
            "eq,plus,minus,at,tab,cr\r\n\"=1+1\",\"+1\",\"-1\",\"@x\",\"\tx\",\"\rx\"\r\n");
@@ -356,13 +352,25 @@ Test(output_csv, round_trip_through_libcsv)
 {
     static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
     static const char nul[] = "x\0y";
-    sq_value rows[] = {text("plain"),     text(""),           null,
-                       text("a,b"),       text("say \"hi\""), text("l1\nl2\r\nl3"),
-                       text("=cmd|' /C calc'!A0"), text("\ttab"),
-                       text("-\"q\""),    text_n(nul, 3),
-                       text("Zürich ✓"), text("+"),          text("@"),
-                       text("\r"),        text(" lead"),      text("trail "),
-                       integer(7),        text("\"\""),       text("\\"),
+    sq_value rows[] = {text("plain"),
+                       text(""),
+                       null,
+                       text("a,b"),
+                       text("say \"hi\""),
+                       text("l1\nl2\r\nl3"),
+                       text("=cmd|' /C calc'!A0"),
+                       text("\ttab"),
+                       text("-\"q\""),
+                       text_n(nul, 3),
+                       text("Zürich ✓"),
+                       text("+"),
+                       text("@"),
+                       text("\r"),
+                       text(" lead"),
+                       text("trail "),
+                       integer(7),
+                       text("\"\""),
+                       text("\\"),
                        text("x")};
     size_t nrows = LEN(rows) / LEN(names);
     size_t len;
@@ -410,9 +418,12 @@ Test(output_csv, round_trip_through_libcsv)
 Test(output_md, escapes)
 {
     static const char *const names[] = {"a", "b"};
-    sq_value rows[] = {text("x|y"), text("<script>alert('&')</script>"),
-                       text("l1\nl2\r\nl3\rl4"), text("a\\b"),
-                       text("\x01\tz\x7f"), text("Zürich ✓")};
+    sq_value rows[] = {text("x|y"),
+                       text("<script>alert('&')</script>"),
+                       text("l1\nl2\r\nl3\rl4"),
+                       text("a\\b"),
+                       text("\x01\tz\x7f"),
+                       text("Zürich ✓")};
     EXPECT(OUT_MD, NULL, names, rows,
            "| a | b |\n"
            "| --- | --- |\n"
@@ -424,7 +435,7 @@ Test(output_md, escapes)
 Test(output_md, nulls_and_numbers)
 {
     static const char *const names[] = {"n", "e", "i", "t", "s", "r"};
-    sq_value rows[] = {null, text(""), integer(3), instant(TICKS_2022), seconds(778237000),
+    sq_value rows[] = {null,      text(""), integer(3), instant(TICKS_2022), seconds(778237000),
                        real(0.25)};
     EXPECT(OUT_MD, NULL, names, rows,
            "| n | e | i | t | s | r |\n"
@@ -443,8 +454,8 @@ Test(output_md, zero_rows)
 Test(output_table, alignment_with_multibyte_text)
 {
     static const char *const names[] = {"name", "count", "ratio"};
-    sq_value rows[] = {text("Zürich ✓"), integer(5), real(0.5),
-                       text("ab"), integer(12345), real(10)};
+    sq_value rows[] = {text("Zürich ✓"), integer(5),     real(0.5),
+                       text("ab"),       integer(12345), real(10)};
     EXPECT(OUT_TABLE, NULL, names, rows,
            "name      count  ratio\n"
            "Zürich ✓      5    0.5\n"
@@ -454,8 +465,8 @@ Test(output_table, alignment_with_multibyte_text)
 Test(output_table, trailing_spaces_and_control_bytes)
 {
     static const char *const names[] = {"n", "x"};
-    sq_value rows[] = {integer(1), text("long text"), integer(22), text("y  "),
-                       integer(3), text("a\tb\nc\x7f")};
+    sq_value rows[] = {integer(1),  text("long text"), integer(22),
+                       text("y  "), integer(3),        text("a\tb\nc\x7f")};
     EXPECT(OUT_TABLE, NULL, names, rows,
            "n   x\n"
            " 1  long text\n"
@@ -466,9 +477,8 @@ Test(output_table, trailing_spaces_and_control_bytes)
 Test(output_table, null_time_and_real)
 {
     static const char *const names[] = {"start", "id", "rate"};
-    sq_value rows[] = {instant(TICKS_2022), null, real(0.96),
-                       null, text("b"), real(NAN),
-                       instant(0), text("c"), real(-1.25)};
+    sq_value rows[] = {instant(TICKS_2022), null,       real(0.96), null,       text("b"),
+                       real(NAN),           instant(0), text("c"),  real(-1.25)};
     EXPECT(OUT_TABLE, NULL, names, rows,
            "start                id  rate\n"
            "2022-02-22 15:51:15  -    1.0\n"
@@ -480,22 +490,15 @@ Test(output_table, human_durations)
 {
     static const char *const names[] = {"d"};
     sq_value rows[] = {
-        seconds(0),
-        seconds(SEC(12.34)),
-        seconds(599900000),  /* 59.99 s */
-        seconds(599999999),  /* just under a minute */
-        seconds(SEC(60)),
-        seconds(SEC(245)),
-        seconds(SEC(3599)),
-        seconds(SEC(3600)),
-        seconds(SEC(3720)),
-        seconds(SEC(86399)),
-        seconds(SEC(86400)),
-        seconds(SEC(3 * 86400 + 4 * 3600 + 59 * 60)),
-        seconds(-5000000),
-        seconds(SEC(-3600)),
-        seconds(SEC(-86400)),
-        seconds(SEC(-61)),
+        seconds(0),           seconds(SEC(12.34)),
+        seconds(599900000), /* 59.99 s */
+        seconds(599999999), /* just under a minute */
+        seconds(SEC(60)),     seconds(SEC(245)),
+        seconds(SEC(3599)),   seconds(SEC(3600)),
+        seconds(SEC(3720)),   seconds(SEC(86399)),
+        seconds(SEC(86400)),  seconds(SEC(3 * 86400 + 4 * 3600 + 59 * 60)),
+        seconds(-5000000),    seconds(SEC(-3600)),
+        seconds(SEC(-86400)), seconds(SEC(-61)),
     };
     EXPECT(OUT_TABLE, NULL, names, rows,
            "d\n"
@@ -520,8 +523,7 @@ Test(output_table, human_durations)
 Test(output_table, truncates_to_width)
 {
     static const char *const names[] = {"id", "details", "n"};
-    sq_value rows[] = {text("1"), text("Zürich ✓ processed 12 items successfully"),
-                       integer(7)};
+    sq_value rows[] = {text("1"), text("Zürich ✓ processed 12 items successfully"), integer(7)};
     out_options opt = {.width = 30};
     EXPECT(OUT_TABLE, &opt, names, rows,
            "id  details                  n\n"
@@ -671,7 +673,4 @@ Test(output_errors, dev_full_during_rows)
     fclose(fp);
 }
 
-Test(output_errors, free_null)
-{
-    out_free(NULL);
-}
+Test(output_errors, free_null) { out_free(NULL); }

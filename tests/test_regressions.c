@@ -58,7 +58,7 @@ static void expect_clean_read(const char *path)
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_expect(!WIFSIGNALED(status), "%s: killed by signal %d", path, WTERMSIG(status));
     cr_expect(!WIFEXITED(status) || WEXITSTATUS(status) == 0, "%s: %s", path,
-              WEXITSTATUS(status) == BAD_ERROR ? "an error without a known code or message"
+              WEXITSTATUS(status) == BAD_ERROR   ? "an error without a known code or message"
               : WEXITSTATUS(status) == BAD_SETUP ? "cannot be read or out of memory"
                                                  : "the reader exited (a sanitizer report?)");
 }
@@ -76,11 +76,13 @@ static void expect_same_tokens_in_chunks(const char *path)
         cr_expect(whole.code == bytes.code && whole.offset == bytes.offset &&
                       whole.line == bytes.line && whole.column == bytes.column,
                   "%s, flags %u: error %d at %llu (%llu:%llu) whole, %d at %llu (%llu:%llu) byte "
-                  "by byte", path, flag_sets[i], whole.code, (unsigned long long)whole.offset,
+                  "by byte",
+                  path, flag_sets[i], whole.code, (unsigned long long)whole.offset,
                   (unsigned long long)whole.line, (unsigned long long)whole.column, bytes.code,
                   (unsigned long long)bytes.offset, (unsigned long long)bytes.line,
                   (unsigned long long)bytes.column);
-        cr_expect(whole.len == bytes.len && (whole.len == 0 || !memcmp(whole.log, bytes.log, whole.len)),
+        cr_expect(whole.len == bytes.len &&
+                      (whole.len == 0 || !memcmp(whole.log, bytes.log, whole.len)),
                   "%s, flags %u: the tokens differ byte by byte", path, flag_sets[i]);
         jr_free(&whole);
         jr_free(&bytes);

@@ -29,10 +29,7 @@
 /* /Date(1643400232266)/: 1643400232 s = 19020 days (2022-01-28) and 72232 s (20:03:52). */
 #define SAMPLE_TICKS (((D2022_01_01 + 27) * 86400 + 20 * 3600 + 3 * 60 + 52) * SEC + 2660000)
 
-static int parse(const char *s, int64_t *t)
-{
-    return ses_parse_time(s, strlen(s), t);
-}
+static int parse(const char *s, int64_t *t) { return ses_parse_time(s, strlen(s), t); }
 
 static int64_t time_of(const char *s)
 {
@@ -78,10 +75,7 @@ static void assert_seconds_text(int64_t ticks, const char *want)
     cr_assert_eq(n, strlen(want));
 }
 
-static sq_str str(const char *s)
-{
-    return (sq_str){ s, (uint32_t)strlen(s) };
-}
+static sq_str str(const char *s) { return (sq_str){s, (uint32_t)strlen(s)}; }
 
 static ses_raw blank_raw(void)
 {
@@ -93,20 +87,11 @@ static ses_raw blank_raw(void)
     return r;
 }
 
-static void set_text(ses_raw *r, ses_key k, const char *s)
-{
-    r->s.text[ses_text_slot(k)] = str(s);
-}
+static void set_text(ses_raw *r, ses_key k, const char *s) { r->s.text[ses_text_slot(k)] = str(s); }
 
-static sq_str text(const ses_raw *r, ses_key k)
-{
-    return r->s.text[ses_text_slot(k)];
-}
+static sq_str text(const ses_raw *r, ses_key k) { return r->s.text[ses_text_slot(k)]; }
 
-static int64_t num(const ses_raw *r, ses_key k)
-{
-    return r->s.num[ses_num_slot(k)];
-}
+static int64_t num(const ses_raw *r, ses_key k) { return r->s.num[ses_num_slot(k)]; }
 
 static void assert_status(const ses_raw *r, const char *want)
 {
@@ -119,10 +104,34 @@ static void assert_status(const ses_raw *r, const char *want)
 /* ---- keys ---- */
 
 static const char *const key_names[SES_NALLKEYS] = {
-    "source", "id", "name", "type", "status", "state", "result", "start", "end", "duration",
-    "organization", "initiated_by", "details", "scope", "client_host", "retrieval_id",
-    "processed_objects", "progress", "usn", "policy_id", "policy_name", "protected_instances",
-    "repository_id", "repository_name", "reason", "day", "month", "hour",
+    "source",
+    "id",
+    "name",
+    "type",
+    "status",
+    "state",
+    "result",
+    "start",
+    "end",
+    "duration",
+    "organization",
+    "initiated_by",
+    "details",
+    "scope",
+    "client_host",
+    "retrieval_id",
+    "processed_objects",
+    "progress",
+    "usn",
+    "policy_id",
+    "policy_name",
+    "protected_instances",
+    "repository_id",
+    "repository_name",
+    "reason",
+    "day",
+    "month",
+    "hour",
 };
 
 Test(session_keys, names_in_contract_order)
@@ -171,9 +180,11 @@ Test(session_keys, kinds)
 Test(session_keys, text_slots)
 {
     static const ses_key text_keys[SES_NTEXT] = {
-        K_ID, K_NAME, K_TYPE, K_STATUS, K_STATE, K_RESULT, K_ORGANIZATION, K_INITIATED_BY,
-        K_DETAILS, K_SCOPE, K_CLIENT_HOST, K_RETRIEVAL_ID, K_POLICY_ID, K_POLICY_NAME,
-        K_REPOSITORY_ID, K_REPOSITORY_NAME, K_REASON,
+        K_ID,        K_NAME,        K_TYPE,          K_STATUS,
+        K_STATE,     K_RESULT,      K_ORGANIZATION,  K_INITIATED_BY,
+        K_DETAILS,   K_SCOPE,       K_CLIENT_HOST,   K_RETRIEVAL_ID,
+        K_POLICY_ID, K_POLICY_NAME, K_REPOSITORY_ID, K_REPOSITORY_NAME,
+        K_REASON,
     };
     int seen = 0;
     for (int k = 0; k < SES_NALLKEYS; k++) {
@@ -258,7 +269,8 @@ Test(parse_time, offsets_cross_midnight_month_year)
     /* 2023-12-31T20:00-12:00 is 2024-01-01T08:00Z. */
     cr_assert_eq(time_of("2023-12-31T20:00:00-12:00"), (D2024_01_01 * 86400 + 8 * 3600) * SEC);
     /* 2024-03-01T00:15+01:00 is 2024-02-29T23:15Z (day 19782). */
-    cr_assert_eq(time_of("2024-03-01T00:15:00+01:00"), (19782 * 86400LL + 23 * 3600 + 15 * 60) * SEC);
+    cr_assert_eq(time_of("2024-03-01T00:15:00+01:00"),
+                 (19782 * 86400LL + 23 * 3600 + 15 * 60) * SEC);
     /* 2022-01-31T22:00-05:30 is 2022-02-01T03:30Z: day 18993 + 31. */
     cr_assert_eq(time_of("2022-01-31T22:00:00-05:30"),
                  ((D2022_01_01 + 31) * 86400 + 3 * 3600 + 30 * 60) * SEC);
@@ -544,7 +556,7 @@ Test(format_time, round_trips)
 
 static int month_length(int y, int m)
 {
-    static const int lengths[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int lengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return lengths[m - 1] + (m == 2 && leap);
 }
@@ -602,8 +614,8 @@ Test(format_seconds, extremes)
 Test(status_word, canonical_spelling_in_any_case)
 {
     static const char *const words[] = {
-        "Success", "Warning", "Failed", "Error", "Running", "Canceled", "Stopped",
-        "NotConfigured", "None", "Unknown", "Working", "Starting", "Stopping",
+        "Success",       "Warning", "Failed",  "Error",   "Running",  "Canceled", "Stopped",
+        "NotConfigured", "None",    "Unknown", "Working", "Starting", "Stopping",
     };
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         char lower[32], upper[32];
@@ -640,10 +652,7 @@ Test(status_word, other_words)
     cr_assert_str_eq(ses_status_word("Successful", 7), "Success");
 }
 
-static int64_t count_of(const char *s)
-{
-    return ses_details_count(s, strlen(s));
-}
+static int64_t count_of(const char *s) { return ses_details_count(s, strlen(s)); }
 
 Test(details_count, counts)
 {
@@ -739,7 +748,7 @@ Test(normalize, azure_duration_from_timestamps)
     ses_normalize(&r, SES_SRC_AZURE_JOB);
     cr_assert_eq(num(&r, K_DURATION), 778237000);
 
-    r.end_text = (sq_str){ NULL, 0 };
+    r.end_text = (sq_str){NULL, 0};
     r.duration_ms = SES_NULL;
     ses_normalize(&r, SES_SRC_AZURE_JOB);
     cr_assert_eq(num(&r, K_END), SES_NULL);
@@ -788,7 +797,7 @@ Test(normalize, retrieval)
 
 Test(normalize, restore_running_states)
 {
-    static const char *const states[] = { "Working", "starting", "STOPPING" };
+    static const char *const states[] = {"Working", "starting", "STOPPING"};
     for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
         ses_raw r = blank_raw();
         set_text(&r, K_STATE, states[i]);
@@ -857,7 +866,7 @@ Test(normalize, restore_times_and_count)
     ses_normalize(&r, SES_SRC_VB365_RESTORE);
     cr_assert_eq(num(&r, K_PROCESSED_OBJECTS), SES_NULL);
 
-    r.s.text[ses_text_slot(K_DETAILS)] = (sq_str){ NULL, 0 };
+    r.s.text[ses_text_slot(K_DETAILS)] = (sq_str){NULL, 0};
     r.s.num[ses_num_slot(K_PROCESSED_OBJECTS)] = 5;
     ses_normalize(&r, SES_SRC_VB365_RESTORE);
     cr_assert_eq(num(&r, K_PROCESSED_OBJECTS), SES_NULL);
@@ -886,8 +895,8 @@ Test(normalize, leaves_other_fields_alone)
 {
     ses_raw r = blank_raw();
     static const char *const values[SES_NTEXT] = {
-        "id", "name", "type", NULL, "state", "result", "org", "who", "details", "scope",
-        "host", "rid", "pid", "pname", "repoid", "reponame", "reason",
+        "id",    "name", "type", NULL,  "state", "result", "org",      "who",    "details",
+        "scope", "host", "rid",  "pid", "pname", "repoid", "reponame", "reason",
     };
     for (int i = 0; i < SES_NTEXT; i++)
         if (values[i] != NULL)

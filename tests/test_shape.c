@@ -157,10 +157,7 @@ static void read_ok_into(shp_reader *r, const char *text)
                  (unsigned long long)err.column, err.detail ? err.detail : "-");
 }
 
-static void read_ok(const char *text)
-{
-    read_ok_into(R, text);
-}
+static void read_ok(const char *text) { read_ok_into(R, text); }
 
 static void read_raw_ok(const char *data, size_t n)
 {
@@ -197,8 +194,8 @@ static char *dump_table(const tbl_table *t, size_t *len)
 
 static void assert_same_dump(const char *a, size_t na, const char *b, size_t nb, const char *what)
 {
-    cr_assert(na == nb && memcmp(a, b, na) == 0, "%s: the table changed:\n--- before\n%s\n--- after\n%s",
-              what, a, b);
+    cr_assert(na == nb && memcmp(a, b, na) == 0,
+              "%s: the table changed:\n--- before\n%s\n--- after\n%s", what, a, b);
 }
 
 /* Reads a fixture that must fail with `code` at line:column (0 for "don't check"), and checks
@@ -215,8 +212,8 @@ static sq_error expect_error_at(const char *text, int code, uint64_t line, uint6
                  err.message ? err.message : "?", code, text);
     cr_assert_not_null(err.message);
     if (line)
-        cr_assert_eq(err.line, line, "line %llu, expected %llu, for: %s", (unsigned long long)err.line,
-                     (unsigned long long)line, text);
+        cr_assert_eq(err.line, line, "line %llu, expected %llu, for: %s",
+                     (unsigned long long)err.line, (unsigned long long)line, text);
     if (column)
         cr_assert_eq(err.column, column, "column %llu, expected %llu, for: %s",
                      (unsigned long long)err.column, (unsigned long long)column, text);
@@ -267,8 +264,8 @@ static void check_text_n(size_t row, ses_key k, const char *want, size_t n)
     tbl_get(T, row, k, &v, scratch);
     cr_assert_eq(v.kind, SQ_TEXT, "row %zu %s: kind %d, expected text \"%s\"", row, ses_key_name(k),
                  (int)v.kind, want);
-    cr_assert(v.len == n && memcmp(v.text, want, n) == 0, "row %zu %s: \"%.*s\", expected \"%s\"", row,
-              ses_key_name(k), (int)v.len, v.text, want);
+    cr_assert(v.len == n && memcmp(v.text, want, n) == 0, "row %zu %s: \"%.*s\", expected \"%s\"",
+              row, ses_key_name(k), (int)v.len, v.text, want);
 }
 
 static void check_text(size_t row, ses_key k, const char *want)
@@ -306,8 +303,8 @@ static void check_source_id(size_t row, const char *source, const char *id)
 static void check_totals(uint64_t documents, uint64_t records)
 {
     shp_stats s = shp_totals(R);
-    cr_assert_eq(s.documents, documents, "documents %llu, expected %llu", (unsigned long long)s.documents,
-                 (unsigned long long)documents);
+    cr_assert_eq(s.documents, documents, "documents %llu, expected %llu",
+                 (unsigned long long)s.documents, (unsigned long long)documents);
     cr_assert_eq(s.records, records, "records %llu, expected %llu", (unsigned long long)s.records,
                  (unsigned long long)records);
 }
@@ -664,8 +661,9 @@ Test(shape, azure_v1_envelope)
 Test(shape, envelope_keys_in_any_order)
 {
     /* results first; the records have neither a link nor a key that tells: the envelope's. */
-    read_ok("{'results': [{'id': 'a', 'status': 'success'}, {'id': 'b'}], 'setId': 'x', 'limit': 30,"
-            " 'offset': 0, '_links': {'self': {'href': '/v6/DataRetrievalSessions?offset=0'}}}");
+    read_ok(
+        "{'results': [{'id': 'a', 'status': 'success'}, {'id': 'b'}], 'setId': 'x', 'limit': 30,"
+        " 'offset': 0, '_links': {'self': {'href': '/v6/DataRetrievalSessions?offset=0'}}}");
     read_ok("{'_links': {'self': {'href': '/api/v1/jobSessions'}}, 'totalCount': 1,"
             " 'results': [{'id': 'c'}], 'offset': 0, 'limit': 30}");
     read_ok("{'limit': 30, 'results': [{'id': 'd'}], 'setId': 'x', 'offset': 0}");
@@ -681,10 +679,11 @@ Test(shape, envelope_keys_in_any_order)
 
 Test(shape, newer_envelopes_with_more_keys)
 {
-    read_ok("{'offset': 0, 'limit': 100, 'totalCount': 2, 'nextPage': null, 'filters': {'status': 'x'},"
-            " 'results': [{'id': 'v8-1', 'retrievalId': 'r'}, {'id': 'v8-2', 'executionStartTime':"
-            " '2024-02-29T23:59:59Z'}], '_links': {'self': {'href': '/v8/Unknown'}, 'next': {'href':"
-            " '/v8/DataRetrievalSessions?offset=100'}}}");
+    read_ok(
+        "{'offset': 0, 'limit': 100, 'totalCount': 2, 'nextPage': null, 'filters': {'status': 'x'},"
+        " 'results': [{'id': 'v8-1', 'retrievalId': 'r'}, {'id': 'v8-2', 'executionStartTime':"
+        " '2024-02-29T23:59:59Z'}], '_links': {'self': {'href': '/v8/Unknown'}, 'next': {'href':"
+        " '/v8/DataRetrievalSessions?offset=100'}}}");
     cr_assert_eq(tbl_count(T), 2);
     check_source_id(0, "vb365-retrieval", "v8-1");
     check_source_id(1, "azure-job", "v8-2");
@@ -761,12 +760,13 @@ Test(shape, unknown_keys_in_records_do_not_decide_source_or_values)
 {
     /* Keys named like the ones that tell a source, and like session keys, inside unknown objects
      * and arrays of a bare-array record: nothing of them counts. */
-    read_ok("[{'id': 'a', 'extra': {'executionStartTime': '2020-01-01T00:00:00Z', 'retrievalId': 'r',"
-            " 'backupJobInfo': {'policyName': 'p'}, 'usn': 3, '_links': {'self': {'href': '/api/v1/jobSessions'}}},"
-            " 'more': [{'localizedType': 'x', 'repositoryJobInfo': {}}],"
-            " 'backupJobInfoX': {'policyName': 'p'}, 'nested': {'a': {'b': {'c': {'name': 'deep'}}}}},"
-            " {'id': 'b', 'backupJobInfo': {'policyName': 'P', 'policyRemoved': true, 'extra': {'policyId': 'no'},"
-            "  'list': [{'policyId': 'no'}], 'protectedInstancesCount': 2}}]");
+    read_ok(
+        "[{'id': 'a', 'extra': {'executionStartTime': '2020-01-01T00:00:00Z', 'retrievalId': 'r',"
+        " 'backupJobInfo': {'policyName': 'p'}, 'usn': 3, '_links': {'self': {'href': '/api/v1/jobSessions'}}},"
+        " 'more': [{'localizedType': 'x', 'repositoryJobInfo': {}}],"
+        " 'backupJobInfoX': {'policyName': 'p'}, 'nested': {'a': {'b': {'c': {'name': 'deep'}}}}},"
+        " {'id': 'b', 'backupJobInfo': {'policyName': 'P', 'policyRemoved': true, 'extra': {'policyId': 'no'},"
+        "  'list': [{'policyId': 'no'}], 'protectedInstancesCount': 2}}]");
     cr_assert_eq(tbl_count(T), 2);
     check_source_id(0, "vb365-restore", "a");
     check_null(0, K_START);
@@ -799,14 +799,15 @@ Test(shape, deeply_nested_unknown_value)
 
 Test(shape, unexpected_value_types)
 {
-    read_ok("[{'id': 'a', 'name': {'x': 1}, 'type': ['Vex'], 'organization': 1.5, 'initiatedBy': 12,"
-            " 'details': false, 'scopeName': null, 'clientHost': {}, 'creationTime': 1643400232266,"
-            " 'endTime': {'value': '2022-01-01T00:00:00Z'}, 'state': true, 'result': ['Success'],"
-            " '_links': 'nope'},"
-            " {'id': 'b', 'name': true, 'type': false, 'state': 'Stopped', 'result': 7,"
-            " '_links': {'self': 'nope'}},"
-            " {'id': 'c', 'name': 'x', '_links': {'self': {'href': {'p': '/api/v1/jobSessions'}}}},"
-            " {'id': 'd', '_links': [{'self': {'href': '/api/v1/jobSessions'}}]}]");
+    read_ok(
+        "[{'id': 'a', 'name': {'x': 1}, 'type': ['Vex'], 'organization': 1.5, 'initiatedBy': 12,"
+        " 'details': false, 'scopeName': null, 'clientHost': {}, 'creationTime': 1643400232266,"
+        " 'endTime': {'value': '2022-01-01T00:00:00Z'}, 'state': true, 'result': ['Success'],"
+        " '_links': 'nope'},"
+        " {'id': 'b', 'name': true, 'type': false, 'state': 'Stopped', 'result': 7,"
+        " '_links': {'self': 'nope'}},"
+        " {'id': 'c', 'name': 'x', '_links': {'self': {'href': {'p': '/api/v1/jobSessions'}}}},"
+        " {'id': 'd', '_links': [{'self': {'href': '/api/v1/jobSessions'}}]}]");
     cr_assert_eq(tbl_count(T), 4);
     check_source_id(0, "vb365-restore", "a");
     check_null(0, K_NAME);
@@ -837,9 +838,10 @@ Test(shape, unexpected_value_types)
 
 Test(shape, retrieval_number_fields_of_other_types)
 {
-    read_ok("{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
-            "{'id': 'a', 'progress': '7', 'processedObjects': 'x', 'retrievalId': 5, 'status': true},"
-            "{'id': 'b', 'progress': {'v': 1}, 'processedObjects': [3], 'retrievalId': ['r'], 'status': 1}]}");
+    read_ok(
+        "{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
+        "{'id': 'a', 'progress': '7', 'processedObjects': 'x', 'retrievalId': 5, 'status': true},"
+        "{'id': 'b', 'progress': {'v': 1}, 'processedObjects': [3], 'retrievalId': ['r'], 'status': 1}]}");
     check_source_id(0, "vb365-retrieval", "a");
     check_num(0, K_PROGRESS, 7);
     check_null(0, K_PROCESSED_OBJECTS);
@@ -864,8 +866,9 @@ Test(shape, id_of_wrong_type_is_missing)
 
 Test(shape, escaped_keys_and_strings)
 {
-    static const char doc[] = "[{\"\\u0069d\": \"a\\u0000b\", \"n\\u0061me\": "
-                              "\"caf\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00\", \"type\": \"\\/x\"}]";
+    static const char doc[] =
+        "[{\"\\u0069d\": \"a\\u0000b\", \"n\\u0061me\": "
+        "\"caf\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00\", \"type\": \"\\/x\"}]";
     read_raw_ok(doc, sizeof doc - 1);
     cr_assert_eq(tbl_count(T), 1);
     check_text_n(0, K_ID, "a\0b", 3);
@@ -893,11 +896,12 @@ Test(shape, source_record_href_beats_envelope_and_keys)
 
 Test(shape, source_envelope_href_after_results)
 {
-    read_ok("{'results': ["
-            "{'id': '3', 'retrievalId': 'r'},"
-            "{'id': '4'},"
-            "{'id': '5', 'executionStartTime': '2020-02-07T12:21:04Z'}],"
-            " 'totalCount': 3, '_links': {'self': {'href': '/v6/RestoreSessions?offset=0&limit=30'}}}");
+    read_ok(
+        "{'results': ["
+        "{'id': '3', 'retrievalId': 'r'},"
+        "{'id': '4'},"
+        "{'id': '5', 'executionStartTime': '2020-02-07T12:21:04Z'}],"
+        " 'totalCount': 3, '_links': {'self': {'href': '/v6/RestoreSessions?offset=0&limit=30'}}}");
     cr_assert_eq(tbl_count(T), 3);
     check_source_id(0, "vb365-restore", "3");
     check_source_id(1, "vb365-restore", "4");
@@ -916,12 +920,13 @@ Test(shape, source_envelope_without_link_uses_keys)
 
 Test(shape, source_by_keys)
 {
-    read_ok("[{'id': 'k1', 'executionStartTime': null}, {'id': 'k2', 'executionStopTime': 'x'},"
-            " {'id': 'k3', 'executionDuration': '00:00:01'}, {'id': 'k4', 'localizedType': 'L'},"
-            " {'id': 'k5', 'usn': 1}, {'id': 'k6', 'backupJobInfo': {}}, {'id': 'k7', 'repositoryJobInfo': null},"
-            " {'id': 'k8', 'restoreJobInfo': {'reason': 'r'}}, {'id': 'k9', 'fileLevelRestoreJobInfo': []},"
-            " {'id': 'r1', 'retrievalId': 'x'}, {'id': 'r2', 'retrievalId': null, 'creationTime': '2022-01-01T00:00:00Z'},"
-            " {'id': 'v1', 'creationTime': '2022-01-01T00:00:00Z', 'state': 'Stopped'}, {'id': 'v2'}]");
+    read_ok(
+        "[{'id': 'k1', 'executionStartTime': null}, {'id': 'k2', 'executionStopTime': 'x'},"
+        " {'id': 'k3', 'executionDuration': '00:00:01'}, {'id': 'k4', 'localizedType': 'L'},"
+        " {'id': 'k5', 'usn': 1}, {'id': 'k6', 'backupJobInfo': {}}, {'id': 'k7', 'repositoryJobInfo': null},"
+        " {'id': 'k8', 'restoreJobInfo': {'reason': 'r'}}, {'id': 'k9', 'fileLevelRestoreJobInfo': []},"
+        " {'id': 'r1', 'retrievalId': 'x'}, {'id': 'r2', 'retrievalId': null, 'creationTime': '2022-01-01T00:00:00Z'},"
+        " {'id': 'v1', 'creationTime': '2022-01-01T00:00:00Z', 'state': 'Stopped'}, {'id': 'v2'}]");
     cr_assert_eq(tbl_count(T), 13);
     const char *azure[] = {"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"};
     for (size_t i = 0; i < 9; i++)
@@ -957,23 +962,25 @@ Test(shape, source_unknown_href_falls_through)
     check_source_id(3, "vb365-retrieval", "u4");
 
     /* In an envelope, an unknown record link gives way to the envelope's, before the keys. */
-    read_ok("{'_links': {'self': {'href': '/v6/RestoreSessions'}}, 'results': ["
-            "{'id': 'u5', 'executionStartTime': '2020-02-07T12:21:04Z', '_links': {'self': {'href': '/v6/Jobs'}}}]}");
+    read_ok(
+        "{'_links': {'self': {'href': '/v6/RestoreSessions'}}, 'results': ["
+        "{'id': 'u5', 'executionStartTime': '2020-02-07T12:21:04Z', '_links': {'self': {'href': '/v6/Jobs'}}}]}");
     check_source_id(4, "vb365-restore", "u5");
 }
 
 Test(shape, source_absolute_urls_host_query_and_case)
 {
-    read_ok("[{'id': 'a1', '_links': {'self': {'href': 'https://abc.tech.local:4443/v5/RestoreSessions/0800?x=1'}}},"
-            " {'id': 'a2', '_links': {'self': {'href': 'HTTPS://jobsessions.example.com:443/V6/DataRetrievalSessions/9#frag'}}},"
-            " {'id': 'a3', 'retrievalId': 'r', '_links': {'self': {'href':"
-            "  'https://restoresessions.example.com/api/v1/Policies?next=/api/v1/jobSessions'}}},"
-            " {'id': 'a4', 'retrievalId': 'r', '_links': {'self': {'href': 'https://restoresessions.example.com'}}},"
-            " {'id': 'a5', '_links': {'self': {'href': '/API/V1/JOBSESSIONS/1'}}},"
-            " {'id': 'a6', 'usn': 1, '_links': {'self': {'href': '/v6/dataretrievalsessions/x'}}},"
-            " {'id': 'a7', 'retrievalId': 'r', '_links': {'self': {'href': '/V5/restoreSESSIONS'}}},"
-            " {'id': 'a8', '_links': {'self': {'href': 'http://h:8080/api/v1/JobSessions?offset=0&limit=30'}}},"
-            " {'id': 'a9', 'usn': 2, '_links': {'self': {'href': '/v6/Jobs#/v6/RestoreSessions'}}}]");
+    read_ok(
+        "[{'id': 'a1', '_links': {'self': {'href': 'https://abc.tech.local:4443/v5/RestoreSessions/0800?x=1'}}},"
+        " {'id': 'a2', '_links': {'self': {'href': 'HTTPS://jobsessions.example.com:443/V6/DataRetrievalSessions/9#frag'}}},"
+        " {'id': 'a3', 'retrievalId': 'r', '_links': {'self': {'href':"
+        "  'https://restoresessions.example.com/api/v1/Policies?next=/api/v1/jobSessions'}}},"
+        " {'id': 'a4', 'retrievalId': 'r', '_links': {'self': {'href': 'https://restoresessions.example.com'}}},"
+        " {'id': 'a5', '_links': {'self': {'href': '/API/V1/JOBSESSIONS/1'}}},"
+        " {'id': 'a6', 'usn': 1, '_links': {'self': {'href': '/v6/dataretrievalsessions/x'}}},"
+        " {'id': 'a7', 'retrievalId': 'r', '_links': {'self': {'href': '/V5/restoreSESSIONS'}}},"
+        " {'id': 'a8', '_links': {'self': {'href': 'http://h:8080/api/v1/JobSessions?offset=0&limit=30'}}},"
+        " {'id': 'a9', 'usn': 2, '_links': {'self': {'href': '/v6/Jobs#/v6/RestoreSessions'}}}]");
     cr_assert_eq(tbl_count(T), 9);
     check_source_id(0, "vb365-restore", "a1");
     check_source_id(1, "vb365-retrieval", "a2");
@@ -990,8 +997,9 @@ Test(shape, source_absolute_urls_host_query_and_case)
  * still come out in input order ("Input order is otherwise kept"). */
 Test(shape, envelope_links_after_results_keeps_input_order)
 {
-    read_ok("{'results': [{'id': 'a'}, {'id': 'b', '_links': {'self': {'href': '/v6/RestoreSessions/b'}}},"
-            " {'id': 'c'}], '_links': {'self': {'href': '/v6/RestoreSessions'}}}");
+    read_ok(
+        "{'results': [{'id': 'a'}, {'id': 'b', '_links': {'self': {'href': '/v6/RestoreSessions/b'}}},"
+        " {'id': 'c'}], '_links': {'self': {'href': '/v6/RestoreSessions'}}}");
     cr_assert_eq(tbl_count(T), 3);
     check_source_id(0, "vb365-restore", "a");
     check_source_id(1, "vb365-restore", "b");
@@ -1001,9 +1009,10 @@ Test(shape, envelope_links_after_results_keeps_input_order)
 /* Same cause: of two records with one key, the later one's values must win. */
 Test(shape, envelope_links_after_results_later_record_wins)
 {
-    read_ok("{'results': [{'id': 'a', 'name': 'first'},"
-            " {'id': 'a', 'name': 'second', '_links': {'self': {'href': '/v6/RestoreSessions/a'}}}],"
-            " '_links': {'self': {'href': '/v6/RestoreSessions'}}}");
+    read_ok(
+        "{'results': [{'id': 'a', 'name': 'first'},"
+        " {'id': 'a', 'name': 'second', '_links': {'self': {'href': '/v6/RestoreSessions/a'}}}],"
+        " '_links': {'self': {'href': '/v6/RestoreSessions'}}}");
     cr_assert_eq(tbl_count(T), 1);
     check_source_id(0, "vb365-restore", "a");
     check_text(0, K_NAME, "second");
@@ -1013,9 +1022,10 @@ Test(shape, envelope_links_after_results_later_record_wins)
 
 Test(shape, several_documents_in_one_file)
 {
-    read_ok("[{'id': 'a', 'state': 'Stopped'}]{'offset': 0, 'results': [{'id': 'b', 'retrievalId': 'r'}],"
-            " '_links': {'self': {'href': '/v6/DataRetrievalSessions'}}}{'id': 'c', 'executionStartTime':"
-            " '2020-02-07T12:21:04Z'}\n\n[]  {'results': []}\t[{'id': 'd'}]");
+    read_ok(
+        "[{'id': 'a', 'state': 'Stopped'}]{'offset': 0, 'results': [{'id': 'b', 'retrievalId': 'r'}],"
+        " '_links': {'self': {'href': '/v6/DataRetrievalSessions'}}}{'id': 'c', 'executionStartTime':"
+        " '2020-02-07T12:21:04Z'}\n\n[]  {'results': []}\t[{'id': 'd'}]");
     cr_assert_eq(tbl_count(T), 4);
     check_source_id(0, "vb365-restore", "a");
     check_source_id(1, "vb365-retrieval", "b");
@@ -1040,10 +1050,11 @@ Test(shape, envelope_state_does_not_leak_into_next_document)
 
 Test(shape, ndjson_lines)
 {
-    read_ok("{'id': 'n1', 'name': 'one', 'retrievalId': 'r', 'status': 'warning'}\r\n"
-            "{'id': 'n2', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionDuration': 250}\r\n"
-            "{'id': 'n3', 'state': 'Stopping', 'details': '12 items processed'}\r\n"
-            "\r\n");
+    read_ok(
+        "{'id': 'n1', 'name': 'one', 'retrievalId': 'r', 'status': 'warning'}\r\n"
+        "{'id': 'n2', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionDuration': 250}\r\n"
+        "{'id': 'n3', 'state': 'Stopping', 'details': '12 items processed'}\r\n"
+        "\r\n");
     cr_assert_eq(tbl_count(T), 3);
     check_totals(3, 3);
     check_source_id(0, "vb365-retrieval", "n1");
@@ -1061,8 +1072,9 @@ Test(shape, empty_array_and_empty_results)
     read_ok("[]");
     cr_assert_eq(tbl_count(T), 0);
     check_totals(1, 0);
-    read_ok("{'offset': 0, 'limit': 30, '_links': {'self': {'href': '/v6/RestoreSessions'}}, 'results': [],"
-            " 'setId': '00000000-0000-0000-0000-000000000000'}");
+    read_ok(
+        "{'offset': 0, 'limit': 30, '_links': {'self': {'href': '/v6/RestoreSessions'}}, 'results': [],"
+        " 'setId': '00000000-0000-0000-0000-000000000000'}");
     read_ok("{'offset': 0, 'limit': 30, 'totalCount': 0, 'results': [], '_links': {'self': {'href':"
             " '/api/v1/jobSessions'}}}");
     read_ok("  [ ]\n[\n]\n");
@@ -1212,9 +1224,9 @@ static void expect_shape_error_position(const char *data, size_t n, uint64_t lin
     sq_error err;
     cr_assert_eq(read_raw(data, n, &err), -1);
     cr_assert_eq(err.code, SHP_ERR_SHAPE);
-    cr_expect(err.line == line && err.column == column, "%.20s...: at %llu:%llu, expected %llu:%llu", data,
-              (unsigned long long)err.line, (unsigned long long)err.column, (unsigned long long)line,
-              (unsigned long long)column);
+    cr_expect(err.line == line && err.column == column,
+              "%.20s...: at %llu:%llu, expected %llu:%llu", data, (unsigned long long)err.line,
+              (unsigned long long)err.column, (unsigned long long)line, (unsigned long long)column);
 }
 
 Test(shape, position_of_a_scalar_carried_across_chunks)
@@ -1257,10 +1269,12 @@ Test(shape, record_without_id)
     expect_error_at("{'name':'x','state':'Stopped'}", SHP_ERR_NO_ID, 1, 1);
     expect_error_at("{'results':[{'id':'a'},{'type':'Vex'}]}", SHP_ERR_NO_ID, 1, 24);
     /* deferred records (the envelope's link after them) are checked too */
-    expect_error_at("{'results':[{'id':'a'},\n\n    {'usn':1}],'_links':{'self':{'href':'/api/v1/jobSessions'}}}",
-                    SHP_ERR_NO_ID, 3, 5);
+    expect_error_at(
+        "{'results':[{'id':'a'},\n\n    {'usn':1}],'_links':{'self':{'href':'/api/v1/jobSessions'}}}",
+        SHP_ERR_NO_ID, 3, 5);
     expect_error_at("{'id':'a'}\n{'id':'b'}\n{'retrievalId':'r'}\n", SHP_ERR_NO_ID, 3, 1);
-    expect_error_at("{'usn': 1, '_links': {'self': {'href': '/api/v1/jobSessions/1'}}}", SHP_ERR_NO_ID, 1, 1);
+    expect_error_at("{'usn': 1, '_links': {'self': {'href': '/api/v1/jobSessions/1'}}}",
+                    SHP_ERR_NO_ID, 1, 1);
     cr_assert_eq(tbl_count(T), 0);
 }
 
@@ -1284,20 +1298,24 @@ Test(shape, failed_read_leaves_table_as_before)
     cr_assert_eq(tbl_duplicates(T), 1);
 
     /* missing id after a replacement and a new row */
-    expect_error_at("[{'id': 'a', 'name': 'bad', 'type': 'Vet', 'state': 'Working'}, {'id': 'c', 'name': 'new'},"
-                    " {'id': 'b', 'name': 'b-bad'}, {'name': 'no id'}]",
-                    SHP_ERR_NO_ID, 1, 0);
+    expect_error_at(
+        "[{'id': 'a', 'name': 'bad', 'type': 'Vet', 'state': 'Working'}, {'id': 'c', 'name': 'new'},"
+        " {'id': 'b', 'name': 'b-bad'}, {'name': 'no id'}]",
+        SHP_ERR_NO_ID, 1, 0);
     /* invalid JSON after them */
     expect_error_at("[{'id': 'a', 'name': 'bad'}, {'id': 'd'}, {'id': 'b'} ,]", SHP_ERR_JSON, 1, 0);
     /* a bad document after a good one in the same file */
-    expect_error_at("[{'id': 'a', 'name': 'bad'}]{'offset': 0, 'results': [{'id': 'e'}]} 7", SHP_ERR_SHAPE, 1, 0);
-    /* records waiting for the envelope's link, then a bad document */
-    expect_error_at("{'results': [{'id': 'a', 'name': 'bad'}, {'id': 'f'}], '_links': {'self': {'href':"
-                    " '/v6/RestoreSessions'}}} [1]",
+    expect_error_at("[{'id': 'a', 'name': 'bad'}]{'offset': 0, 'results': [{'id': 'e'}]} 7",
                     SHP_ERR_SHAPE, 1, 0);
+    /* records waiting for the envelope's link, then a bad document */
+    expect_error_at(
+        "{'results': [{'id': 'a', 'name': 'bad'}, {'id': 'f'}], '_links': {'self': {'href':"
+        " '/v6/RestoreSessions'}}} [1]",
+        SHP_ERR_SHAPE, 1, 0);
     /* the same key many times, then a bad one */
-    expect_error_at("[{'id': 'a', 'name': 'x1'}, {'id': 'a', 'name': 'x2'}, {'id': 'a', 'name': 'x3'}, {}]",
-                    SHP_ERR_NO_ID, 1, 0);
+    expect_error_at(
+        "[{'id': 'a', 'name': 'x1'}, {'id': 'a', 'name': 'x2'}, {'id': 'a', 'name': 'x3'}, {}]",
+        SHP_ERR_NO_ID, 1, 0);
 
     cr_assert_eq(tbl_count(T), 2);
     cr_assert_eq(tbl_duplicates(T), 1);
@@ -1312,7 +1330,8 @@ Test(shape, failed_read_leaves_table_as_before)
     check_totals(2, 3);
 
     /* the index still finds the old rows and takes new ones after the rollbacks */
-    read_ok("[{'id': 'c', 'name': 'c'}, {'id': 'a', 'name': 'a2'}, {'id': 'd'}, {'id': 'c', 'name': 'c2'}]");
+    read_ok(
+        "[{'id': 'c', 'name': 'c'}, {'id': 'a', 'name': 'a2'}, {'id': 'd'}, {'id': 'c', 'name': 'c2'}]");
     cr_assert_eq(tbl_count(T), 4);
     cr_assert_eq(tbl_duplicates(T), 3);
     check_source_id(0, "vb365-restore", "a");
@@ -1414,7 +1433,8 @@ Test(shape, same_content_read_twice)
     const char *a = strchr(once, '\n'), *b = strchr(twice, '\n');
     cr_assert_not_null(a);
     cr_assert_not_null(b);
-    cr_assert(n0 - (size_t)(a - once) == n1 - (size_t)(b - twice) && !memcmp(a, b, n0 - (size_t)(a - once)));
+    cr_assert(n0 - (size_t)(a - once) == n1 - (size_t)(b - twice) &&
+              !memcmp(a, b, n0 - (size_t)(a - once)));
     free(once);
     free(twice);
 
@@ -1451,16 +1471,17 @@ Test(shape, numeric_ids_as_their_digits)
 
 Test(shape, integer_fields)
 {
-    read_ok("{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
-            "{'id': 'p1', 'progress': 5, 'processedObjects': '37'},"
-            "{'id': 'p2', 'progress': '12a', 'processedObjects': 1.5},"
-            "{'id': 'p3', 'progress': 99999999999999999999, 'processedObjects': '99999999999999999999'},"
-            "{'id': 'p4', 'progress': 9223372036854775807, 'processedObjects': 9223372036854775808},"
-            "{'id': 'p5', 'progress': null, 'processedObjects': ''},"
-            "{'id': 'p6', 'progress': 0, 'processedObjects': -4},"
-            "{'id': 'p7', 'progress': [5], 'processedObjects': ' 7'},"
-            "{'id': 'p8', 'progress': '-4', 'processedObjects': '007'},"
-            "{'id': 'p9', 'progress': true, 'processedObjects': {'n': 3}}]}");
+    read_ok(
+        "{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
+        "{'id': 'p1', 'progress': 5, 'processedObjects': '37'},"
+        "{'id': 'p2', 'progress': '12a', 'processedObjects': 1.5},"
+        "{'id': 'p3', 'progress': 99999999999999999999, 'processedObjects': '99999999999999999999'},"
+        "{'id': 'p4', 'progress': 9223372036854775807, 'processedObjects': 9223372036854775808},"
+        "{'id': 'p5', 'progress': null, 'processedObjects': ''},"
+        "{'id': 'p6', 'progress': 0, 'processedObjects': -4},"
+        "{'id': 'p7', 'progress': [5], 'processedObjects': ' 7'},"
+        "{'id': 'p8', 'progress': '-4', 'processedObjects': '007'},"
+        "{'id': 'p9', 'progress': true, 'processedObjects': {'n': 3}}]}");
     cr_assert_eq(tbl_count(T), 9);
     check_num(0, K_PROGRESS, 5);
     check_num(0, K_PROCESSED_OBJECTS, 37);
@@ -1495,15 +1516,17 @@ Test(shape, integer_fields)
 
 Test(shape, json_null_fields_are_null)
 {
-    read_ok("[{'id': 'a', 'name': null, 'type': null, 'state': null, 'result': null, 'status': null,"
-            " 'organization': null, 'initiatedBy': null, 'details': null, 'scopeName': null, 'clientHost': null,"
-            " 'creationTime': null, 'endTime': null, '_links': null},"
-            " {'id': 'b', 'name': 'set', 'type': 'Vex', 'creationTime': '2022-01-01T00:00:00Z'}]");
+    read_ok(
+        "[{'id': 'a', 'name': null, 'type': null, 'state': null, 'result': null, 'status': null,"
+        " 'organization': null, 'initiatedBy': null, 'details': null, 'scopeName': null, 'clientHost': null,"
+        " 'creationTime': null, 'endTime': null, '_links': null},"
+        " {'id': 'b', 'name': 'set', 'type': 'Vex', 'creationTime': '2022-01-01T00:00:00Z'}]");
     read_ok("{'_links': null, 'results': [{'id': 'c', 'retrievalId': null, 'progress': null,"
             " 'processedObjects': null, 'status': null, 'endTime': null}]}");
-    read_ok("[{'id': 'd', 'executionStartTime': null, 'executionStopTime': null, 'executionDuration': null,"
-            " 'usn': null, 'backupJobInfo': {'policyId': null, 'policyName': null}, 'repositoryJobInfo': null,"
-            " 'restoreJobInfo': {'reason': null}}]");
+    read_ok(
+        "[{'id': 'd', 'executionStartTime': null, 'executionStopTime': null, 'executionDuration': null,"
+        " 'usn': null, 'backupJobInfo': {'policyId': null, 'policyName': null}, 'repositoryJobInfo': null,"
+        " 'restoreJobInfo': {'reason': null}}]");
     cr_assert_eq(tbl_count(T), 4);
     for (int k = K_NAME; k < SES_NALLKEYS; k++)
         if (k != K_SOURCE && k != K_ID) {
@@ -1522,29 +1545,30 @@ Test(shape, json_null_fields_are_null)
 
 Test(shape, azure_duration_forms)
 {
-    read_ok("{'results': ["
-            "{'id': 'd1', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
-            " '2020-02-07T12:22:22.046855Z', 'executionDuration': '00:02:00'},"
-            "{'id': 'd2', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
-            " '2020-02-07T12:22:22.046855Z', 'executionDuration': 1500},"
-            "{'id': 'd3', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
-            " '2020-02-07T12:22:22.046855Z'},"
-            "{'id': 'd4', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
-            " '2020-02-07T12:22:22.046855Z', 'executionDuration': null},"
-            "{'id': 'd5', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionDuration': '1.02:03:04.5'},"
-            "{'id': 'd6', 'executionStartTime': '2020-02-07T12:21:04Z'},"
-            "{'id': 'd7', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionStopTime':"
-            " '2020-02-07T12:21:04Z', 'executionDuration': 0},"
-            "{'id': 'd8', 'executionDuration': '00:00:00.0000001'},"
-            "{'id': 'd9', 'executionStartTime': '2020-02-07T13:21:04+01:00', 'executionStopTime':"
-            " '2020-02-07T12:31:04Z'}"
-            "], '_links': {'self': {'href': '/api/v1/jobSessions'}}}");
+    read_ok(
+        "{'results': ["
+        "{'id': 'd1', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
+        " '2020-02-07T12:22:22.046855Z', 'executionDuration': '00:02:00'},"
+        "{'id': 'd2', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
+        " '2020-02-07T12:22:22.046855Z', 'executionDuration': 1500},"
+        "{'id': 'd3', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
+        " '2020-02-07T12:22:22.046855Z'},"
+        "{'id': 'd4', 'executionStartTime': '2020-02-07T12:21:04.223155Z', 'executionStopTime':"
+        " '2020-02-07T12:22:22.046855Z', 'executionDuration': null},"
+        "{'id': 'd5', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionDuration': '1.02:03:04.5'},"
+        "{'id': 'd6', 'executionStartTime': '2020-02-07T12:21:04Z'},"
+        "{'id': 'd7', 'executionStartTime': '2020-02-07T12:21:04Z', 'executionStopTime':"
+        " '2020-02-07T12:21:04Z', 'executionDuration': 0},"
+        "{'id': 'd8', 'executionDuration': '00:00:00.0000001'},"
+        "{'id': 'd9', 'executionStartTime': '2020-02-07T13:21:04+01:00', 'executionStopTime':"
+        " '2020-02-07T12:31:04Z'}"
+        "], '_links': {'self': {'href': '/api/v1/jobSessions'}}}");
     cr_assert_eq(tbl_count(T), 9);
     for (size_t i = 0; i < 9; i++)
         check_text(i, K_SOURCE, "azure-job");
-    check_num(0, K_DURATION, 120 * SEC);            /* the TimeSpan, not end - start */
-    check_num(1, K_DURATION, 15000000);             /* 1500 ms */
-    check_num(2, K_DURATION, 778237000);            /* end - start: 77.8237 s */
+    check_num(0, K_DURATION, 120 * SEC); /* the TimeSpan, not end - start */
+    check_num(1, K_DURATION, 15000000);  /* 1500 ms */
+    check_num(2, K_DURATION, 778237000); /* end - start: 77.8237 s */
     check_num(3, K_DURATION, 778237000);
     check_num(4, K_DURATION, 937845LL * SEC / 10); /* 1 d 2 h 3 min 4.5 s = 93784.5 s */
     check_null(4, K_END);
@@ -1559,10 +1583,11 @@ Test(shape, azure_duration_forms)
 Test(shape, vb365_duration_is_end_minus_start)
 {
     /* executionDuration on a record the link says is a retrieval: VB365 rule */
-    read_ok("[{'id': 'v', 'creationTime': '2022-01-28T20:52:36.9177053+01:00', 'endTime':"
-            " '2022-01-28T19:56:17.7513457Z', 'executionDuration': '01:00:00',"
-            " '_links': {'self': {'href': '/v6/DataRetrievalSessions/v'}}},"
-            " {'id': 'w', 'creationTime': '2022-01-28T20:52:36.9177053+01:00', 'endTime': 'soon'}]");
+    read_ok(
+        "[{'id': 'v', 'creationTime': '2022-01-28T20:52:36.9177053+01:00', 'endTime':"
+        " '2022-01-28T19:56:17.7513457Z', 'executionDuration': '01:00:00',"
+        " '_links': {'self': {'href': '/v6/DataRetrievalSessions/v'}}},"
+        " {'id': 'w', 'creationTime': '2022-01-28T20:52:36.9177053+01:00', 'endTime': 'soon'}]");
     check_source_id(0, "vb365-retrieval", "v");
     check_num(0, K_DURATION, 2208336404LL);
     check_source_id(1, "vb365-restore", "w");
@@ -1616,11 +1641,13 @@ Test(shape, restore_status_rule_and_processed_objects)
 
 Test(shape, retrieval_and_azure_status_words)
 {
-    read_ok("{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
-            "{'id': 'r1', 'status': 'success', 'state': 'Working'}, {'id': 'r2', 'status': 'NOTCONFIGURED'},"
-            " {'id': 'r3', 'status': 'Paused'}]}");
-    read_ok("[{'id': 'a1', 'usn': 1, 'status': 'error'}, {'id': 'a2', 'usn': 2, 'status': 'canceled'},"
-            " {'id': 'a3', 'usn': 3, 'status': 'Queued'}, {'id': 'a4', 'usn': 4}]");
+    read_ok(
+        "{'_links': {'self': {'href': '/v6/DataRetrievalSessions'}}, 'results': ["
+        "{'id': 'r1', 'status': 'success', 'state': 'Working'}, {'id': 'r2', 'status': 'NOTCONFIGURED'},"
+        " {'id': 'r3', 'status': 'Paused'}]}");
+    read_ok(
+        "[{'id': 'a1', 'usn': 1, 'status': 'error'}, {'id': 'a2', 'usn': 2, 'status': 'canceled'},"
+        " {'id': 'a3', 'usn': 3, 'status': 'Queued'}, {'id': 'a4', 'usn': 4}]");
     check_text(0, K_STATUS, "Success"); /* a retrieval's own status, whatever its state */
     check_text(1, K_STATUS, "NotConfigured");
     check_text(2, K_STATUS, "Paused");
@@ -1637,8 +1664,11 @@ Test(shape, many_records_waiting_for_a_late_envelope_link)
     sbuf b = {0};
     sb_add(&b, "{\"results\": [", 13);
     for (int i = 0; i < 20000; i++)
-        sb_printf(&b, "%s{\"id\": \"id-%d\", \"status\": \"Success\", \"pad\": \"%050d\"}", i ? "," : "", i, i);
-    sb_printf(&b, "], \"totalCount\": 20000, \"_links\": {\"self\": {\"href\": \"/api/v1/jobSessions\"}}}");
+        sb_printf(&b, "%s{\"id\": \"id-%d\", \"status\": \"Success\", \"pad\": \"%050d\"}",
+                  i ? "," : "", i, i);
+    sb_printf(
+        &b,
+        "], \"totalCount\": 20000, \"_links\": {\"self\": {\"href\": \"/api/v1/jobSessions\"}}}");
     cr_assert_gt(b.n, 3 * SQ_CHUNK_SIZE);
     read_raw_ok(b.p, b.n);
     free(b.p);

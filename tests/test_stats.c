@@ -55,10 +55,7 @@ static void put_n(ses_session *s, ses_key k, const char *p, size_t n)
     s->text[slot] = (sq_str){p, (uint32_t)n};
 }
 
-static void put(ses_session *s, ses_key k, const char *p)
-{
-    put_n(s, k, p, p ? strlen(p) : 0);
-}
+static void put(ses_session *s, ses_key k, const char *p) { put_n(s, k, p, p ? strlen(p) : 0); }
 
 static void put_num(ses_session *s, ses_key k, int64_t v)
 {
@@ -141,8 +138,10 @@ static void check_null(size_t g, const char *name)
 static void check_num(size_t g, const char *name, sq_kind kind, int64_t want)
 {
     sq_value v = get(g, name);
-    cr_assert_eq(v.kind, kind, "group %zu %s: kind %d, expected %d", g, name, (int)v.kind, (int)kind);
-    cr_assert_eq(v.i, want, "group %zu %s: %lld, expected %lld", g, name, (long long)v.i, (long long)want);
+    cr_assert_eq(v.kind, kind, "group %zu %s: kind %d, expected %d", g, name, (int)v.kind,
+                 (int)kind);
+    cr_assert_eq(v.i, want, "group %zu %s: %lld, expected %lld", g, name, (long long)v.i,
+                 (long long)want);
 }
 
 static void check_int(size_t g, const char *name, int64_t want)
@@ -170,9 +169,10 @@ static void check_ratio(size_t g, const char *name, double want)
 static void check_text_n(size_t g, const char *name, const char *want, size_t n)
 {
     sq_value v = get(g, name);
-    cr_assert_eq(v.kind, SQ_TEXT, "group %zu %s: kind %d, expected \"%s\"", g, name, (int)v.kind, want);
-    cr_assert(v.len == n && !memcmp(v.text, want, n), "group %zu %s: \"%.*s\", expected \"%s\"", g, name,
-              (int)v.len, v.text, want);
+    cr_assert_eq(v.kind, SQ_TEXT, "group %zu %s: kind %d, expected \"%s\"", g, name, (int)v.kind,
+                 want);
+    cr_assert(v.len == n && !memcmp(v.text, want, n), "group %zu %s: \"%.*s\", expected \"%s\"", g,
+              name, (int)v.len, v.text, want);
 }
 
 static void check_text(size_t g, const char *name, const char *want)
@@ -181,8 +181,8 @@ static void check_text(size_t g, const char *name, const char *want)
 }
 
 /* success, warning, failed, running, canceled, other */
-static void check_outcomes(size_t g, int64_t success, int64_t warning, int64_t failed, int64_t running,
-                           int64_t canceled, int64_t other)
+static void check_outcomes(size_t g, int64_t success, int64_t warning, int64_t failed,
+                           int64_t running, int64_t canceled, int64_t other)
 {
     check_int(g, "success", success);
     check_int(g, "warning", warning);
@@ -194,14 +194,15 @@ static void check_outcomes(size_t g, int64_t success, int64_t warning, int64_t f
 
 static void check_durations_null(size_t g)
 {
-    static const char *const names[] = {"duration_min", "duration_p50", "duration_p95", "duration_max",
-                                        "duration_total"};
+    static const char *const names[] = {"duration_min", "duration_p50", "duration_p95",
+                                        "duration_max", "duration_total"};
     for (size_t i = 0; i < LEN(names); i++)
         check_null(g, names[i]);
 }
 
 /* min, p50, p95, max, total, in seconds */
-static void check_durations(size_t g, int64_t min, int64_t p50, int64_t p95, int64_t max, int64_t total)
+static void check_durations(size_t g, int64_t min, int64_t p50, int64_t p95, int64_t max,
+                            int64_t total)
 {
     check_seconds(g, "duration_min", min * SEC);
     check_seconds(g, "duration_p50", p50 * SEC);
@@ -213,9 +214,14 @@ static void check_durations(size_t g, int64_t min, int64_t p50, int64_t p95, int
 /* ---- columns ------------------------------------------------------------------------------ */
 
 static const char *const METRICS[] = {
-    "count", "success", "warning", "failed", "running", "canceled", "other", "success_rate",
-    "duration_min", "duration_p50", "duration_p95", "duration_max", "duration_total",
-    "processed_objects_total", "first_start", "last_start",
+    "count",          "success",
+    "warning",        "failed",
+    "running",        "canceled",
+    "other",          "success_rate",
+    "duration_min",   "duration_p50",
+    "duration_p95",   "duration_max",
+    "duration_total", "processed_objects_total",
+    "first_start",    "last_start",
 };
 
 Test(stats, column_names_without_keys)
@@ -282,15 +288,17 @@ Test(stats, no_keys_is_one_group_of_all)
 Test(stats, status_counts_and_success_rate)
 {
     /* "mixed": every status word once, and a null status */
-    static const char *const mixed[] = {"Success", "Warning", "Failed", "Error", "Running", "Canceled",
-                                        "Stopped", "None", "NotConfigured", "Unknown", "Succeeded", NULL};
+    static const char *const mixed[] = {"Success",       "Warning",  "Failed",    "Error",
+                                        "Running",       "Canceled", "Stopped",   "None",
+                                        "NotConfigured", "Unknown",  "Succeeded", NULL};
     for (size_t i = 0; i < LEN(mixed); i++)
         add_session("mixed", mixed[i], SES_NULL);
     /* "running": nothing finished */
     add_session("running", "Running", SES_NULL);
     add_session("running", "Running", SES_NULL);
     /* "some": 3 successes, 1 failure, 2 running */
-    static const char *const some[] = {"Running", "Success", "Failed", "Success", "Running", "Success"};
+    static const char *const some[] = {"Running", "Success", "Failed",
+                                       "Success", "Running", "Success"};
     for (size_t i = 0; i < LEN(some); i++)
         add_session("some", some[i], SES_NULL);
     static const ses_key by[] = {K_NAME};

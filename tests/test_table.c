@@ -20,10 +20,7 @@ static void setup(void)
     cr_assert_not_null(T);
 }
 
-static void teardown(void)
-{
-    tbl_free(T);
-}
+static void teardown(void) { tbl_free(T); }
 
 TestSuite(table, .init = setup, .fini = teardown);
 
@@ -36,10 +33,7 @@ static void put_n(ses_session *s, ses_key k, const char *p, size_t n)
     s->text[slot] = (sq_str){p, (uint32_t)n};
 }
 
-static void put(ses_session *s, ses_key k, const char *p)
-{
-    put_n(s, k, p, p ? strlen(p) : 0);
-}
+static void put(ses_session *s, ses_key k, const char *p) { put_n(s, k, p, p ? strlen(p) : 0); }
 
 static void put_num(ses_session *s, ses_key k, int64_t v)
 {
@@ -68,10 +62,7 @@ static ses_session named(ses_source src, const char *id, const char *name)
 }
 
 /* Adds a session; a re-added (source, id) answers TBL_SAME or TBL_CHANGED, both fine here. */
-static void add(const ses_session *s)
-{
-    cr_assert_geq(tbl_add(T, s), 0);
-}
+static void add(const ses_session *s) { cr_assert_geq(tbl_add(T, s), 0); }
 
 static sq_value get(size_t row, ses_key k)
 {
@@ -88,8 +79,8 @@ static void check_text_n(size_t row, ses_key k, const char *want, size_t n)
     cr_assert_eq(v.kind, SQ_TEXT, "row %zu %s: kind %d, expected text \"%s\"", row, ses_key_name(k),
                  (int)v.kind, want);
     cr_assert_not_null(v.text);
-    cr_assert(v.len == n && memcmp(v.text, want, n) == 0, "row %zu %s: \"%.*s\", expected \"%s\"", row,
-              ses_key_name(k), (int)v.len, v.text, want);
+    cr_assert(v.len == n && memcmp(v.text, want, n) == 0, "row %zu %s: \"%.*s\", expected \"%s\"",
+              row, ses_key_name(k), (int)v.len, v.text, want);
 }
 
 static void check_text(size_t row, ses_key k, const char *want)
@@ -100,13 +91,15 @@ static void check_text(size_t row, ses_key k, const char *want)
 static void check_null(size_t row, ses_key k)
 {
     sq_value v = get(row, k);
-    cr_assert_eq(v.kind, SQ_NULL, "row %zu %s: kind %d, expected null", row, ses_key_name(k), (int)v.kind);
+    cr_assert_eq(v.kind, SQ_NULL, "row %zu %s: kind %d, expected null", row, ses_key_name(k),
+                 (int)v.kind);
 }
 
 static void check_num(size_t row, ses_key k, sq_kind kind, int64_t want)
 {
     sq_value v = get(row, k);
-    cr_assert_eq(v.kind, kind, "row %zu %s: kind %d, expected %d", row, ses_key_name(k), (int)v.kind, (int)kind);
+    cr_assert_eq(v.kind, kind, "row %zu %s: kind %d, expected %d", row, ses_key_name(k),
+                 (int)v.kind, (int)kind);
     cr_assert_eq(v.i, want, "row %zu %s: %lld, expected %lld", row, ses_key_name(k), (long long)v.i,
                  (long long)want);
 }
@@ -129,8 +122,9 @@ Test(table, empty)
 Test(table, every_key_of_a_full_session)
 {
     ses_session s = make(SES_SRC_VB365_RESTORE, "id-1");
-    static const ses_key texts[] = {K_NAME, K_TYPE, K_STATUS, K_STATE, K_RESULT, K_ORGANIZATION, K_INITIATED_BY,
-                                    K_DETAILS, K_SCOPE, K_CLIENT_HOST, K_RETRIEVAL_ID, K_POLICY_ID,
+    static const ses_key texts[] = {K_NAME,        K_TYPE,          K_STATUS,          K_STATE,
+                                    K_RESULT,      K_ORGANIZATION,  K_INITIATED_BY,    K_DETAILS,
+                                    K_SCOPE,       K_CLIENT_HOST,   K_RETRIEVAL_ID,    K_POLICY_ID,
                                     K_POLICY_NAME, K_REPOSITORY_ID, K_REPOSITORY_NAME, K_REASON};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         put(&s, texts[i], ses_key_name(texts[i]));
@@ -207,7 +201,8 @@ Test(table, interning_gives_equal_pointers)
     put(&a, K_TYPE, "Retrieve");
     add(&a);
     add(&b);
-    sq_value oa = get(0, K_ORGANIZATION), ob = get(1, K_ORGANIZATION), tb = get(1, K_TYPE), ta = get(0, K_TYPE);
+    sq_value oa = get(0, K_ORGANIZATION), ob = get(1, K_ORGANIZATION), tb = get(1, K_TYPE),
+             ta = get(0, K_TYPE);
     cr_assert_eq(oa.kind, SQ_TEXT);
     cr_assert_eq(oa.text, ob.text, "the same text twice is stored once");
     cr_assert_eq(oa.text, tb.text, "the same text in another key is stored once");
@@ -328,12 +323,13 @@ Test(table, long_texts_between_short_ones)
 Test(table, derived_keys_from_start)
 {
     const char *starts[] = {"2022-01-28T19:52:36.9177053Z", "1969-12-31T23:59:59.9999999Z",
-                            "0001-01-01T00:00:00Z", "2024-02-29T00:00:00Z", "9999-12-31T23:59:59.9999999Z",
-                            "2022-01-28T21:03:52.2663895+01:00"};
-    const char *days[] = {"2022-01-28", "1969-12-31", "0001-01-01", "2024-02-29", "9999-12-31", "2022-01-28"};
+                            "0001-01-01T00:00:00Z",         "2024-02-29T00:00:00Z",
+                            "9999-12-31T23:59:59.9999999Z", "2022-01-28T21:03:52.2663895+01:00"};
+    const char *days[] = {"2022-01-28", "1969-12-31", "0001-01-01",
+                          "2024-02-29", "9999-12-31", "2022-01-28"};
     const char *months[] = {"2022-01", "1969-12", "0001-01", "2024-02", "9999-12", "2022-01"};
-    const char *hours[] = {"2022-01-28T19", "1969-12-31T23", "0001-01-01T00", "2024-02-29T00", "9999-12-31T23",
-                           "2022-01-28T20"};
+    const char *hours[] = {"2022-01-28T19", "1969-12-31T23", "0001-01-01T00",
+                           "2024-02-29T00", "9999-12-31T23", "2022-01-28T20"};
     for (size_t i = 0; i < 6; i++) {
         char id[8];
         snprintf(id, sizeof id, "%zu", i);
