@@ -223,6 +223,7 @@ struct shp_reader {
     size_t ignoring;      /* > 0: inside a skipped value, its nesting */
     const entry *pending; /* the current key's entry, NULL when no context wants it */
     collector top, rec;
+    collector *cur; /* where values go: rec inside a record, else top (records do not nest) */
 
     bool envelope;              /* the document is an object with "results" */
     bool envelope_links;        /* its "_links" has been read */
@@ -608,15 +609,6 @@ static const entry *key_entry(context c, const char *key, size_t n)
 
 static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
 
-/* The collector values go to: the innermost record, else the top object. */
-static collector *target(shp_reader *r)
-{
-    for (size_t i = r->depth; i-- > 0;)
-        if (r->stack[i] == C_RECORD)
-            return &r->rec;
-    return &r->top;
-}
-
 /* What PowerShell's ConvertTo-Json writes for an object deeper than its -Depth (2 by
  * default): "@{id=...; name=...}". */
 static bool flattened(const json_value *v) { return v->n >= 2 && v->p[0] == '@' && v->p[1] == '{'; }
@@ -647,7 +639,7 @@ static int on_key(shp_reader *r, const json_value *v)
         return -1;
     r->pending = key_entry(current(r), v->p, v->n);
     if (r->pending) {
-        collector *c = target(r);
+        collector *c = r->cur;
         if (r->pending->hint > c->hint)
             c->hint = r->pending->hint;
         if (current(r) == C_RECORD || current(r) == C_TOP)
@@ -675,6 +667,7 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
         r->file.documents++;
         r->envelope = r->envelope_links = false;
         child = object ? C_TOP : C_DOC_ARRAY;
+        r->cur = &r->top;
         if (object)
             start_collecting(r, &r->top, v->offset);
         break;
@@ -684,6 +677,7 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
             return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
         child = C_RECORD;
         start_collecting(r, &r->rec, v->offset);
+        r->cur = &r->rec;
         break;
     default:
         if (!e)
@@ -709,8 +703,10 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
 static int on_close(shp_reader *r)
 {
     context c = r->stack[--r->depth];
-    if (c == C_RECORD)
+    if (c == C_RECORD) {
+        r->cur = &r->top;
         return finish_record(r, &r->rec);
+    }
     if (c == C_TOP)
         return finish_top(r);
     if (c == C_LINKS && current(r) == C_TOP) {
@@ -742,7 +738,7 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
                                     : V_LITERAL;
     const char *p = kind == V_LITERAL ? literal[t] : v->p;
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
-    if (!collector_put(target(r), e->f, kind, p, n))
+    if (!collector_put(r->cur, e->f, kind, p, n))
         return fail_nomem(r);
     return 0;
 }
@@ -776,6 +772,7 @@ static void start_input(shp_reader *r, in_source *src, sq_error *err)
 {
     json_reset(r->json);
     r->name = in_name(src);
+    r->cur = &r->top;
     r->flattened = 0;
     r->err = err;
     r->depth = 0;

@@ -360,15 +360,9 @@ static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_
     return TBL_ADDED;
 }
 
-int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column)
+/* A table keeps one row per (source, id). */
+static int add_to_table(tbl_table *t, const ses_session *s)
 {
-    return t->log ? add_to_log(t, s, line, column) : tbl_add(t, s);
-}
-
-int tbl_add(tbl_table *t, const ses_session *s)
-{
-    if (t->log)
-        return add_to_log(t, s, 0, 0);
     sq_str id = s->text[ID];
     uint32_t id_hash = hash_text(id.p, id.n);
     size_t slot = find_row(t, (uint8_t)s->source, id_hash, id);
@@ -406,6 +400,13 @@ int tbl_add(tbl_table *t, const ses_session *s)
         return why;
     return TBL_ADDED;
 }
+
+int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column)
+{
+    return t->log ? add_to_log(t, s, line, column) : add_to_table(t, s);
+}
+
+int tbl_add(tbl_table *t, const ses_session *s) { return tbl_add_at(t, s, 0, 0); }
 
 int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t r)
 {
