@@ -110,11 +110,60 @@ static int compare_ticks(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The nearest-rank percentile q_num/q_den of n > 0 sorted values: rank ceil(q * n), 1-based. */
-static int64_t percentile(const int64_t *sorted, size_t n, uint64_t q_num, uint64_t q_den)
+/* The nearest-rank percentile q_num/q_den of n > 0 values: rank ceil(q * n), 1-based; as a
+ * 0-based index into the values in order. */
+static size_t percentile_index(size_t n, uint64_t q_num, uint64_t q_den)
 {
-    uint64_t rank = (q_num * n + q_den - 1) / q_den;
-    return sorted[rank - 1];
+    return (size_t)((q_num * n + q_den - 1) / q_den) - 1;
+}
+
+static void swap_ticks(int64_t *a, size_t i, size_t j)
+{
+    int64_t x = a[i];
+    a[i] = a[j];
+    a[j] = x;
+}
+
+/* Reorders a[lo..hi] so that a[k] holds the value a sort would put there, with no larger value
+ * before it and no smaller one after it (quickselect). Sorting every group of a big table cost
+ * more than reading it; inputs built to make quickselect slow fall back to a sort. */
+static void select_rank(int64_t *a, size_t lo, size_t hi, size_t k)
+{
+    int budget = 2 * 64;
+    while (lo < hi) {
+        if (--budget == 0) {
+            qsort(a + lo, hi - lo + 1, sizeof *a, compare_ticks);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < a[lo])
+            swap_ticks(a, mid, lo);
+        if (a[hi] < a[lo])
+            swap_ticks(a, hi, lo);
+        if (a[hi] < a[mid])
+            swap_ticks(a, hi, mid);
+        int64_t pivot = a[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                swap_ticks(a, i, j);
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
@@ -361,14 +410,21 @@ static void summarize_durations(group *g, int64_t *d)
     g->dmin = g->p50 = g->p95 = g->dmax = g->dtotal = SES_NULL;
     if (g->ndur == 0)
         return;
-    qsort(d, g->ndur, sizeof *d, compare_ticks);
-    g->dmin = d[0];
-    g->dmax = d[g->ndur - 1];
-    g->p50 = percentile(d, g->ndur, 50, 100);
-    g->p95 = percentile(d, g->ndur, 95, 100);
-    g->dtotal = 0;
-    for (size_t i = 0; i < g->ndur; i++)
-        g->dtotal = add_saturating(g->dtotal, d[i]);
+    size_t n = g->ndur;
+    size_t i95 = percentile_index(n, 95, 100), i50 = percentile_index(n, 50, 100);
+    select_rank(d, 0, n - 1, i95);
+    select_rank(d, 0, i95, i50);
+    g->p50 = d[i50];
+    g->p95 = d[i95];
+    g->dmin = g->dmax = d[0];
+    /* Summed exactly, then clamped: the order of the values cannot change the total. */
+    __int128 total = 0;
+    for (size_t i = 0; i < n; i++) {
+        g->dmin = d[i] < g->dmin ? d[i] : g->dmin;
+        g->dmax = d[i] > g->dmax ? d[i] : g->dmax;
+        total += d[i];
+    }
+    g->dtotal = total > INT64_MAX ? INT64_MAX : total <= INT64_MIN ? INT64_MIN + 1 : (int64_t)total;
 }
 
 static bool durations(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows,

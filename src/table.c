@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE (1u << 20)
+#include "mem.h"
+
+/* Text blocks start small (a table per page file of a parallel read stays small) and double up
+ * to the largest size. */
+#define FIRST_BLOCK ((size_t)64 << 10)
+#define LARGEST_BLOCK ((size_t)32 << 20)
 #define ID 0 /* ses_text_slot(K_ID): text slots follow the key order, id first */
 
 typedef struct {
@@ -24,9 +29,17 @@ typedef struct {
 
 typedef struct block {
     struct block *next;
-    size_t used, size;
+    size_t used, size; /* of data[] */
+    size_t bytes;      /* of the whole block, for mem_free() */
     char data[];
 } block;
+
+/* A row index entry: the hash of the row's (source, id) beside the row, so that probing past
+ * other rows does not read them. */
+typedef struct {
+    uint32_t row; /* row index + 1, 0 = empty */
+    uint32_t hash;
+} row_slot;
 
 typedef struct {
     size_t index;
@@ -35,15 +48,15 @@ typedef struct {
 
 struct tbl_table {
     block *blocks;
-    pooled *strs; /* id - 1 -> text */
-    size_t nstrs, strs_cap;
-    uint32_t *str_slots; /* hash -> id of an interned text, 0 = empty */
+    pooled *strs;           /* id - 1 -> text */
+    size_t nstrs, strs_cap; /* capacities of arrays are in bytes (mem_grow) */
+    uint32_t *str_slots;    /* hash -> id of an interned text, 0 = empty */
     size_t str_mask;
     size_t ninterned;
 
     row *rows;
     size_t nrows, rows_cap;
-    uint32_t *row_slots; /* hash of (source, id) -> row index + 1, 0 = empty */
+    row_slot *row_slots; /* hash of (source, id) -> row */
     size_t row_mask;
     size_t duplicates;
 
@@ -101,23 +114,31 @@ static void account(tbl_table *t, size_t added, size_t freed)
     t->bytes = t->bytes + added - freed;
 }
 
-/* Grows an array to hold `need` elements; TBL_ERR_LIMIT, TBL_ERR_NOMEM or 0. */
+/* Grows an array of *cap bytes to hold `need` elements of `size`; TBL_ERR_LIMIT,
+ * TBL_ERR_NOMEM or 0. */
 static int grow_array(tbl_table *t, void **a, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap)
+    if (need <= *cap / size)
         return 0;
-    size_t n = *cap ? *cap * 2 : 1024;
-    while (n < need)
-        n *= 2;
-    if (!within_limit(t, (n - *cap) * size))
-        return TBL_ERR_LIMIT;
-    void *b = realloc(*a, n * size);
-    if (!b)
+    if (need > SIZE_MAX / 4 / size)
         return TBL_ERR_NOMEM;
-    account(t, n * size, *cap * size);
-    *a = b;
-    *cap = n;
+    size_t old = *cap;
+    if (!within_limit(t, mem_next_cap(old, need * size) - old))
+        return TBL_ERR_LIMIT;
+    if (mem_grow(a, cap, need * size))
+        return TBL_ERR_NOMEM;
+    account(t, *cap, old);
     return 0;
+}
+
+/* A zeroed array of n slots of `size` bytes, in huge pages when big; NULL when out of memory. */
+static void *new_slots(size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    void *p = mem_block(bytes);
+    if (p && bytes < MEM_BIG_BYTES)
+        memset(p, 0, bytes);
+    return p;
 }
 
 tbl_table *tbl_new(void)
@@ -127,13 +148,14 @@ tbl_table *tbl_new(void)
         return NULL;
     t->str_mask = 4095;
     t->row_mask = 4095;
-    t->str_slots = calloc(t->str_mask + 1, sizeof *t->str_slots);
-    t->row_slots = calloc(t->row_mask + 1, sizeof *t->row_slots);
+    t->str_slots = new_slots(t->str_mask + 1, sizeof *t->str_slots);
+    t->row_slots = new_slots(t->row_mask + 1, sizeof *t->row_slots);
     if (!t->str_slots || !t->row_slots) {
         tbl_free(t);
         return NULL;
     }
-    t->bytes = sizeof *t + (t->str_mask + 1 + t->row_mask + 1) * sizeof(uint32_t);
+    t->bytes = sizeof *t + (t->str_mask + 1) * sizeof *t->str_slots +
+               (t->row_mask + 1) * sizeof *t->row_slots;
     /* Nearly every session has its own id, name and details: looking them up in the pool's
      * hash would cost a cache miss each and find nothing. */
     t->plain[ses_text_slot(K_ID)] = t->plain[ses_text_slot(K_NAME)] = true;
@@ -147,14 +169,16 @@ void tbl_free(tbl_table *t)
         return;
     for (block *b = t->blocks, *next; b; b = next) {
         next = b->next;
-        free(b);
+        mem_free(b, b->bytes);
     }
-    free(t->strs);
-    free(t->str_slots);
-    free(t->rows);
-    free(t->row_slots);
-    free(t->undos);
-    free(t->places);
+    mem_free(t->strs, t->strs_cap);
+    if (t->str_slots)
+        mem_free(t->str_slots, (t->str_mask + 1) * sizeof *t->str_slots);
+    mem_free(t->rows, t->rows_cap);
+    if (t->row_slots)
+        mem_free(t->row_slots, (t->row_mask + 1) * sizeof *t->row_slots);
+    mem_free(t->undos, t->undos_cap);
+    mem_free(t->places, t->places_cap);
     free(t);
 }
 
@@ -173,17 +197,19 @@ static char *pool_copy(tbl_table *t, const char *p, size_t n, int *why)
 {
     block *b = t->blocks;
     if (!b || b->size - b->used < n) {
-        size_t size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
-        *why = within_limit(t, sizeof(block) + size) ? TBL_ERR_NOMEM : TBL_ERR_LIMIT;
-        block *nb = *why == TBL_ERR_LIMIT ? NULL : malloc(sizeof *nb + size);
+        size_t regular = !b ? FIRST_BLOCK : b->bytes < LARGEST_BLOCK ? b->bytes * 2 : b->bytes;
+        size_t bytes = n > regular / 4 ? sizeof(block) + n : regular;
+        *why = within_limit(t, bytes) ? TBL_ERR_NOMEM : TBL_ERR_LIMIT;
+        block *nb = *why == TBL_ERR_LIMIT ? NULL : mem_block(bytes);
         if (!nb)
             return NULL;
-        account(t, sizeof *nb + size, 0);
+        account(t, bytes, 0);
         nb->used = 0;
-        nb->size = size;
+        nb->size = bytes - sizeof *nb;
+        nb->bytes = bytes;
         /* A block made for one big string goes behind the current one, so the current one
          * keeps filling. */
-        if (b && size != BLOCK_SIZE) {
+        if (b && bytes != regular) {
             nb->next = b->next;
             b->next = nb;
         } else {
@@ -203,7 +229,7 @@ static int rehash_strings(tbl_table *t)
     size_t mask = t->str_mask * 2 + 1;
     if (!within_limit(t, (mask - t->str_mask) * sizeof(uint32_t)))
         return TBL_ERR_LIMIT;
-    uint32_t *slots = calloc(mask + 1, sizeof *slots);
+    uint32_t *slots = new_slots(mask + 1, sizeof *slots);
     if (!slots)
         return TBL_ERR_NOMEM;
     account(t, (mask + 1) * sizeof *slots, (t->str_mask + 1) * sizeof *slots);
@@ -215,7 +241,7 @@ static int rehash_strings(tbl_table *t)
             i = (i + 1) & mask;
         slots[i] = (uint32_t)id;
     }
-    free(t->str_slots);
+    mem_free(t->str_slots, (t->str_mask + 1) * sizeof *slots);
     t->str_slots = slots;
     t->str_mask = mask;
     return 0;
@@ -276,21 +302,26 @@ static uint32_t row_hash(uint8_t source, uint32_t id_hash)
     return (uint32_t)mix((uint64_t)source << 32 | id_hash);
 }
 
+/* A new index of mask + 1 slots holding the rows that are still there (a rollback drops the
+ * last ones). */
 static int rehash_rows(tbl_table *t, size_t mask)
 {
-    if (mask > t->row_mask && !within_limit(t, (mask - t->row_mask) * sizeof(uint32_t)))
+    if (mask > t->row_mask && !within_limit(t, (mask - t->row_mask) * sizeof(row_slot)))
         return TBL_ERR_LIMIT;
-    uint32_t *slots = calloc(mask + 1, sizeof *slots);
+    row_slot *slots = new_slots(mask + 1, sizeof *slots);
     if (!slots)
         return TBL_ERR_NOMEM;
     account(t, (mask + 1) * sizeof *slots, (t->row_mask + 1) * sizeof *slots);
-    for (size_t r = 0; r < t->nrows; r++) {
-        size_t i = row_hash(t->rows[r].source, t->strs[t->rows[r].text[ID] - 1].hash) & mask;
-        while (slots[i])
+    for (size_t j = 0; j <= t->row_mask; j++) {
+        row_slot e = t->row_slots[j];
+        if (!e.row || e.row > t->nrows)
+            continue;
+        size_t i = e.hash & mask;
+        while (slots[i].row)
             i = (i + 1) & mask;
-        slots[i] = (uint32_t)(r + 1);
+        slots[i] = e;
     }
-    free(t->row_slots);
+    mem_free(t->row_slots, (t->row_mask + 1) * sizeof *slots);
     t->row_slots = slots;
     t->row_mask = mask;
     return 0;
@@ -302,10 +333,13 @@ static bool same_text(const pooled *e, sq_str s)
 }
 
 /* The slot of (source, id): holding its row, or the empty one where it would go. */
-static size_t find_row(const tbl_table *t, uint8_t source, uint32_t id_hash, sq_str id)
+static size_t find_row(const tbl_table *t, uint8_t source, uint32_t hash, uint32_t id_hash,
+                       sq_str id)
 {
-    size_t i = row_hash(source, id_hash) & t->row_mask;
-    for (uint32_t r; (r = t->row_slots[i]); i = (i + 1) & t->row_mask) {
+    size_t i = hash & t->row_mask;
+    for (uint32_t r; (r = t->row_slots[i].row); i = (i + 1) & t->row_mask) {
+        if (t->row_slots[i].hash != hash)
+            continue;
         const row *x = &t->rows[r - 1];
         const pooled *e = &t->strs[x->text[ID] - 1];
         if (x->source == source && e->hash == id_hash && same_text(e, id))
@@ -365,8 +399,9 @@ static int add_to_table(tbl_table *t, const ses_session *s)
 {
     sq_str id = s->text[ID];
     uint32_t id_hash = hash_text(id.p, id.n);
-    size_t slot = find_row(t, (uint8_t)s->source, id_hash, id);
-    uint32_t existing = t->row_slots[slot];
+    uint32_t hash = row_hash((uint8_t)s->source, id_hash);
+    size_t slot = find_row(t, (uint8_t)s->source, hash, id_hash, id);
+    uint32_t existing = t->row_slots[slot].row;
     row nr;
     int why;
     if (existing) {
@@ -395,7 +430,7 @@ static int add_to_table(tbl_table *t, const ses_session *s)
     if (why)
         return why;
     t->rows[t->nrows++] = nr;
-    t->row_slots[slot] = (uint32_t)t->nrows;
+    t->row_slots[slot] = (row_slot){(uint32_t)t->nrows, hash};
     if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
         return why;
     return TBL_ADDED;

@@ -863,3 +863,41 @@ Test(stats, many_groups_in_order)
         check_int(g, "count", 1);
     }
 }
+
+static int by_value(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Percentiles are found by selection, not by sorting: on many values, in orders that are hard
+ * for a quickselect (sorted, reversed, all equal, few distinct, random), each must be the value
+ * at rank ceil(q * n) of the sorted list, and the total must not depend on the order. */
+Test(stats, percentiles_by_selection_equal_those_of_a_sorted_list)
+{
+    enum { N = 5001 };
+    static int64_t d[N], sorted[N];
+    for (int order = 0; order < 5; order++) {
+        tbl_free(T);
+        T = tbl_new();
+        cr_assert_not_null(T);
+        unsigned x = 12345;
+        for (int i = 0; i < N; i++) {
+            x = x * 1103515245u + 12345u;
+            d[i] = order == 0   ? i
+                   : order == 1 ? N - i
+                   : order == 2 ? 7
+                   : order == 3 ? (int64_t)(x >> 16) % 4
+                                : (int64_t)(x >> 8) % 100000;
+            add_session("n", "Success", d[i] * SEC);
+        }
+        memcpy(sorted, d, sizeof d);
+        qsort(sorted, N, sizeof *sorted, by_value);
+        int64_t total = 0;
+        for (int i = 0; i < N; i++)
+            total += sorted[i];
+        compute(NULL, 0);
+        /* ceil(0.5 * 5001) = 2501, ceil(0.95 * 5001) = 4751 (1-based ranks) */
+        check_durations(0, sorted[0], sorted[2500], sorted[4750], sorted[N - 1], total);
+    }
+}

@@ -1,0 +1,96 @@
+/* mem.c: big arrays in huge-page mappings that grow without copying. */
+#define _GNU_SOURCE /* mremap */
+#include "mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HUGE ((size_t)2 << 20)
+
+static size_t round_huge(size_t n) { return (n + HUGE - 1) & ~(HUGE - 1); }
+
+/* The kernel only uses a huge page for a 2 MiB aligned stretch: map 2 MiB more than asked and
+ * give back the ends. */
+static void *map_aligned(size_t bytes)
+{
+    size_t span = bytes + HUGE;
+    char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    char *start = (char *)(((uintptr_t)raw + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+    if (start > raw)
+        munmap(raw, (size_t)(start - raw));
+    size_t tail = (size_t)(raw + span - (start + bytes));
+    if (tail)
+        munmap(start + bytes, tail);
+    madvise(start, bytes, MADV_HUGEPAGE);
+    return start;
+}
+
+/* Moves the pages of [from, from + bytes) to the start of the bigger mapping `to`, by page
+ * tables, not by copying, and keeps `to` aligned (mremap() to a place of its own choosing would
+ * not); `from` is unmapped. */
+static void move_pages(void *from, size_t bytes, void *to)
+{
+    if (mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, to) == to)
+        return;
+    memcpy(to, from, bytes);
+    munmap(from, bytes);
+}
+
+size_t mem_next_cap(size_t cap, size_t need)
+{
+    if (need <= cap)
+        return cap;
+    size_t n = cap ? cap * 2 : 4096;
+    while (n < need)
+        n *= 2;
+    return n >= MEM_BIG_BYTES ? round_huge(n) : n;
+}
+
+int mem_grow(void **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    if (need > SIZE_MAX / 4)
+        return -1;
+    size_t n = mem_next_cap(*cap, need);
+    void *q;
+    if (n < MEM_BIG_BYTES) {
+        q = realloc(*p, n);
+    } else if (*cap < MEM_BIG_BYTES) {
+        q = map_aligned(n);
+        if (q && *cap)
+            memcpy(q, *p, *cap);
+        if (q)
+            free(*p);
+    } else {
+        q = map_aligned(n);
+        if (q)
+            move_pages(*p, *cap, q);
+    }
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+void mem_free(void *p, size_t cap)
+{
+    if (!p)
+        return;
+    if (cap >= MEM_BIG_BYTES)
+        munmap(p, round_huge(cap));
+    else
+        free(p);
+}
+
+void *mem_block(size_t bytes)
+{
+    if (bytes < MEM_BIG_BYTES)
+        return malloc(bytes);
+    return map_aligned(round_huge(bytes));
+}
