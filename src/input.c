@@ -6,12 +6,19 @@
  *   decoded bytes `raw` itself for a plain file, or inflated by zlib into `dec` for gzip;
  *   UTF-8 text    the decoded bytes handed out as they are (after dropping a UTF-8 BOM), or
  *                 transcoded from UTF-16 into `out`.
- * `dbuf`, `dlen` and `dpos` describe the decoded bytes not yet turned into text. */
+ * `dbuf`, `dlen` and `dpos` describe the decoded bytes not yet turned into text.
+ *
+ * A gzip regular file is inflated ahead by a thread of its own into a ring of chunks, so that
+ * inflating and parsing share the two cores instead of taking turns. Pipes and buffers inflate
+ * in the caller's thread: closing a source must never wait for a read() that may not end. */
 #include "input.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,14 +28,35 @@
 
 enum text { TEXT_UTF8, TEXT_UTF16LE, TEXT_UTF16BE };
 
+#define AHEAD_CHUNKS 4
+
+enum chunk_state { CHUNK_FREE, CHUNK_FILLED, CHUNK_END, CHUNK_ERROR };
+
+typedef struct {
+    unsigned char *data;
+    size_t len, pos; /* pos: bytes the reader has taken */
+    enum chunk_state state;
+    sq_error err; /* CHUNK_ERROR */
+} chunk;
+
+/* The inflating thread and its ring: it fills chunks in turn, the reader empties them in turn. */
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t filled, freed;
+    chunk ring[AHEAD_CHUNKS];
+    size_t head; /* the reader's next chunk; the thread keeps its own */
+    bool stop;
+} ahead;
+
 struct in_source {
     int fd;      /* -1: the stored bytes are `mem` (in_open_buffer) */
     int owns_fd; /* standard input stays open for whoever else wants it */
     const unsigned char *mem;
     size_t mem_len;
     char *name;
-    uint64_t bytes_read;
-    int started; /* the kind of stream is decided on the first in_read */
+    _Atomic uint64_t bytes_read; /* written by the inflating thread while it runs */
+    int started;                 /* the kind of stream is decided on the first in_read */
     int raw_eof; /* read() said end of file: never ask again (a terminal would wait) */
     unsigned char *raw;
 
@@ -36,6 +64,7 @@ struct in_source {
     int member_done; /* the last gzip member ended; more input starts a new one */
     z_stream z;
     unsigned char *dec;
+    ahead *ahead; /* NULL: inflated by the reader */
 
     unsigned char *dbuf;
     size_t dlen, dpos;
@@ -59,8 +88,12 @@ static int fail(sq_error *err, int code, const char *message, int sys_errno, uin
     return -1;
 }
 
+static bool start_ahead(in_source *src);
+static void stop_ahead(in_source *src);
+
 static void free_source(in_source *src)
 {
+    stop_ahead(src);
     if (src->owns_fd)
         close(src->fd);
     if (src->gzip)
@@ -196,17 +229,20 @@ static int start_gzip(in_source *src, size_t have, sq_error *err)
         return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     src->gzip = 1;
     src->dbuf = src->dec;
+    struct stat st;
+    if (src->fd >= 0 && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode))
+        start_ahead(src);
     return 0;
 }
 
-/* Inflates until some bytes are appended to `dec`, reading and starting members as needed. */
-static int inflate_more(in_source *src, sq_error *err)
+/* Inflates into out[0..room) until some bytes are there (*got of them), reading and starting
+ * members as needed: 1, 0 at the end, -1 on error. */
+static int inflate_into(in_source *src, unsigned char *out, size_t room, size_t *got, sq_error *err)
 {
     z_stream *z = &src->z;
-    uInt room = (uInt)(SQ_CHUNK_SIZE - src->dlen);
 
-    z->next_out = src->dec + src->dlen;
-    z->avail_out = room;
+    z->next_out = out;
+    z->avail_out = (uInt)room;
     while (z->avail_out == room) {
         if (z->avail_in == 0) {
             ssize_t n = read_raw(src, src->raw, SQ_CHUNK_SIZE, err);
@@ -233,8 +269,124 @@ static int inflate_more(in_source *src, sq_error *err)
         else if (rc != Z_OK && rc != Z_BUF_ERROR)
             return fail(err, IN_ERR_GZIP, "corrupt gzip data", 0, src->bytes_read - z->avail_in);
     }
-    src->dlen += room - z->avail_out;
+    *got = room - z->avail_out;
     return 1;
+}
+
+static void *inflate_ahead(void *arg)
+{
+    in_source *src = arg;
+    ahead *a = src->ahead;
+    for (size_t tail = 0;; tail = (tail + 1) % AHEAD_CHUNKS) {
+        chunk *c = &a->ring[tail];
+        pthread_mutex_lock(&a->lock);
+        while (c->state != CHUNK_FREE && !a->stop)
+            pthread_cond_wait(&a->freed, &a->lock);
+        bool stop = a->stop;
+        pthread_mutex_unlock(&a->lock);
+        if (stop)
+            return NULL;
+        size_t got = 0;
+        int r = inflate_into(src, c->data, SQ_CHUNK_SIZE, &got, &c->err);
+        pthread_mutex_lock(&a->lock);
+        c->len = got;
+        c->pos = 0;
+        c->state = r > 0 ? CHUNK_FILLED : r == 0 ? CHUNK_END : CHUNK_ERROR;
+        pthread_cond_signal(&a->filled);
+        pthread_mutex_unlock(&a->lock);
+        if (r <= 0)
+            return NULL;
+    }
+}
+
+static void free_ahead(ahead *a)
+{
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        free(a->ring[i].data);
+    free(a);
+}
+
+/* Starts the inflating thread; false when it cannot (the reader then inflates itself). */
+static bool start_ahead(in_source *src)
+{
+    ahead *a = calloc(1, sizeof *a);
+    if (!a)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        ok = ok && (a->ring[i].data = malloc(SQ_CHUNK_SIZE)) != NULL;
+    if (!ok || pthread_mutex_init(&a->lock, NULL) != 0) {
+        free_ahead(a);
+        return false;
+    }
+    if (pthread_cond_init(&a->filled, NULL) != 0 || pthread_cond_init(&a->freed, NULL) != 0 ||
+        (src->ahead = a, pthread_create(&a->thread, NULL, inflate_ahead, src) != 0)) {
+        src->ahead = NULL;
+        pthread_mutex_destroy(&a->lock);
+        free_ahead(a);
+        return false;
+    }
+    return true;
+}
+
+static void stop_ahead(in_source *src)
+{
+    ahead *a = src->ahead;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->lock);
+    a->stop = true;
+    pthread_cond_signal(&a->freed);
+    pthread_mutex_unlock(&a->lock);
+    pthread_join(a->thread, NULL);
+    pthread_cond_destroy(&a->filled);
+    pthread_cond_destroy(&a->freed);
+    pthread_mutex_destroy(&a->lock);
+    free_ahead(a);
+    src->ahead = NULL;
+}
+
+/* Appends what the thread inflated to `dec`: 1, 0 at the end, -1 on error. A chunk may take more
+ * than one call when `dec` holds a few bytes still (UTF-16 waiting for the rest of a unit). */
+static int take_ahead(in_source *src, sq_error *err)
+{
+    ahead *a = src->ahead;
+    chunk *c = &a->ring[a->head];
+    pthread_mutex_lock(&a->lock);
+    while (c->state == CHUNK_FREE)
+        pthread_cond_wait(&a->filled, &a->lock);
+    pthread_mutex_unlock(&a->lock);
+    if (c->state == CHUNK_END)
+        return 0;
+    if (c->state == CHUNK_ERROR) {
+        *err = c->err;
+        return -1;
+    }
+    size_t n = c->len - c->pos, room = SQ_CHUNK_SIZE - src->dlen;
+    if (n > room)
+        n = room;
+    memcpy(src->dec + src->dlen, c->data + c->pos, n);
+    src->dlen += n;
+    c->pos += n;
+    if (c->pos == c->len) {
+        pthread_mutex_lock(&a->lock);
+        c->state = CHUNK_FREE;
+        pthread_cond_signal(&a->freed);
+        pthread_mutex_unlock(&a->lock);
+        a->head = (a->head + 1) % AHEAD_CHUNKS;
+    }
+    return 1;
+}
+
+/* Inflates into `dec` after what it holds: 1, 0 at the end, -1 on error. */
+static int inflate_more(in_source *src, sq_error *err)
+{
+    if (src->ahead)
+        return take_ahead(src, err);
+    size_t got = 0;
+    int r = inflate_into(src, src->dec + src->dlen, SQ_CHUNK_SIZE - src->dlen, &got, err);
+    src->dlen += got;
+    return r;
 }
 
 /* Appends decoded bytes at dbuf + dlen (which must have room): 1, 0 at the end, -1 on error. */

@@ -70,27 +70,18 @@ static const char *const MSG_ARRAY_NEXT = "expected ',' or ']' after an array el
 static const char *const MSG_OBJECT_NEXT = "expected ',' or '}' after an object member";
 static const char *const MSG_AFTER_DOC = "expected the end of input after the JSON document";
 
-/* Bytes a string can hold as they are: printable ASCII other than '"' and '\\'. */
-static uchar plain[256];
-/* Bytes that may continue a number (the grammar is checked once the token is whole). */
-static uchar numeric[256];
-static bool tables_ready;
+/* Bytes a string can hold as they are: printable ASCII other than '"' and '\\'. (Tests, not
+ * tables filled on first use: parsers run in several threads at once.) */
+static bool is_plain(uchar c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-static void init_tables(void)
+/* Bytes that may continue a number (the grammar is checked once the token is whole). */
+static bool is_numeric(uchar c)
 {
-    if (tables_ready)
-        return;
-    for (int c = 0x20; c < 0x80; c++)
-        plain[c] = c != '"' && c != '\\';
-    for (int c = '0'; c <= '9'; c++)
-        numeric[c] = 1;
-    numeric['-'] = numeric['+'] = numeric['.'] = numeric['e'] = numeric['E'] = 1;
-    tables_ready = true;
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
 json_parser *json_new(unsigned flags)
 {
-    init_tables();
     json_parser *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
@@ -301,7 +292,7 @@ static size_t skip_plain(const uchar *s, size_t i, size_t n)
         i += 16;
     }
 #endif
-    while (i < n && plain[s[i]])
+    while (i < n && is_plain(s[i]))
         i++;
     return i;
 }
@@ -728,7 +719,7 @@ static json_token lex_scalar(json_parser *p, partial_kind kind, json_value *v)
         r = lex_string(&lx, v);
     else {
         size_t end = kind == P_NUMBER ? 1 : skip_letters(s, 1, n);
-        while (kind == P_NUMBER && end < n && numeric[s[end]])
+        while (kind == P_NUMBER && end < n && is_numeric(s[end]))
             end++;
         lx.used = end;
         r = end == n && !p->finished ? LEX_MORE : LEX_OK;
@@ -785,7 +776,7 @@ static json_token resume_carry(json_parser *p, json_value *v)
     } else {
         take = 0;
         if (p->partial == P_NUMBER)
-            while (take < n && numeric[s[take]])
+            while (take < n && is_numeric(s[take]))
                 take++;
         else
             take = skip_letters(s, 0, n);

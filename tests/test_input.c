@@ -857,3 +857,63 @@ Test(input, expand_unreadable_directory)
     cr_assert_str_eq(bad, at("d/locked"));
     free(bad);
 }
+
+/* Text of n bytes that is not one repeated pattern, so that gzip output is not tiny. */
+static unsigned char *varied_text(size_t n)
+{
+    unsigned char *t = malloc(n);
+    cr_assert_not_null(t);
+    unsigned x = 1;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        t[i] = (unsigned char)('a' + (x >> 16) % 26);
+    }
+    return t;
+}
+
+/* A gzip file is inflated ahead by a thread into a ring of chunks: many chunks' worth must come
+ * out whole and in order, also when UTF-16 keeps a few bytes back between chunks. */
+Test(input, gzip_many_chunks_inflated_ahead)
+{
+    size_t n = 9 * SQ_CHUNK_SIZE + 12345, gz_n;
+    unsigned char *text = varied_text(n);
+    unsigned char *gz = gzip_mem(text, n, &gz_n);
+    expect_file(gz, gz_n, text, n);
+    free(gz);
+
+    /* UTF-16LE with a BOM: every ASCII byte becomes two, and the text comes back as it was. */
+    size_t u_n = 2 * n + 2;
+    unsigned char *u = malloc(u_n);
+    cr_assert_not_null(u);
+    u[0] = 0xFF;
+    u[1] = 0xFE;
+    for (size_t i = 0; i < n; i++) {
+        u[2 + 2 * i] = text[i];
+        u[3 + 2 * i] = 0;
+    }
+    gz = gzip_mem(u, u_n, &gz_n);
+    expect_file(gz, gz_n, text, n);
+    free(gz);
+    free(u);
+    free(text);
+}
+
+/* A reader that stops early (a JSON error in the first chunk) closes the source while the
+ * inflating thread waits for room: closing must not wait for the rest of the file. */
+Test(input, gzip_closed_after_the_first_chunk, .timeout = 10)
+{
+    size_t n = 40 * SQ_CHUNK_SIZE, gz_n;
+    unsigned char *text = varied_text(n);
+    unsigned char *gz = gzip_mem(text, n, &gz_n);
+    write_file("big.gz", gz, gz_n);
+    sq_error err = {0};
+    in_source *src = in_open(at("big.gz"), &err);
+    cr_assert_not_null(src);
+    const char *data;
+    size_t len;
+    cr_assert_eq(in_read(src, &data, &len, &err), 1);
+    cr_assert(memcmp(data, text, len) == 0);
+    in_close(src);
+    free(gz);
+    free(text);
+}
