@@ -36,8 +36,13 @@ int tbl_add(tbl_table *t, const ses_session *s);
 tbl_table *tbl_new_log(void);
 /* tbl_add(), noting where the record began (a log keeps it; a table ignores it). */
 int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column);
-/* Adds row `row` of `src` to `dst` as tbl_add() would; returns what tbl_add() returns. */
-int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t row);
+/* Empties a table or log to be filled again, keeping the memory it has (its arrays and its
+ * largest text block): a parallel read reuses logs instead of faulting in fresh pages for each
+ * file. The limit stays. */
+void tbl_clear(tbl_table *t);
+/* Adds row `row` of log `src` to `dst` as tbl_add() would; returns what tbl_add() returns. The
+ * log remembers how its text maps to dst's: merge a log into one table only. */
+int tbl_add_row(tbl_table *dst, tbl_table *src, size_t row);
 /* Where row `row` of a log began (0, 0 in a table). */
 void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 

@@ -368,6 +368,8 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
 
 /* ---- reading in parallel ------------------------------------------------------------------ */
 
+#define SPARE_LOGS 8
+
 typedef struct {
     item *items;
     size_t n;
@@ -378,7 +380,29 @@ typedef struct {
     bool stop;
     pthread_mutex_t lock;
     pthread_cond_t changed;
+    /* Logs already merged, emptied for the next files: fresh ones would fault in fresh pages
+     * for every file, which costs more than reading it. */
+    tbl_table *spare[SPARE_LOGS];
+    size_t nspare;
 } pool;
+
+/* The lock is held. */
+static tbl_table *take_log(pool *p) { return p->nspare ? p->spare[--p->nspare] : tbl_new_log(); }
+
+/* Keeps a merged log for another file, or frees it. */
+static void give_back_log(pool *p, tbl_table *log)
+{
+    if (!log)
+        return;
+    tbl_clear(log);
+    pthread_mutex_lock(&p->lock);
+    if (p->nspare < SPARE_LOGS) {
+        p->spare[p->nspare++] = log;
+        log = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    tbl_free(log);
+}
 
 static void *worker(void *arg)
 {
@@ -390,9 +414,11 @@ static void *worker(void *arg)
         if (p->stop || p->next >= p->n)
             break;
         item *it = &p->items[p->next++];
+        bool wanted = it->path && !it->no_dumps && !it->list_error.code;
+        if (wanted)
+            it->log = take_log(p);
         pthread_mutex_unlock(&p->lock);
-        if (it->path && !it->no_dumps && !it->list_error.code) {
-            it->log = tbl_new_log();
+        if (wanted) {
             it->findings = fnd_new();
             if (it->log && it->findings)
                 read_item(it, it->log, it->findings, p->progress);
@@ -421,7 +447,9 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
               4 * (size_t)jobs,
               false,
               PTHREAD_MUTEX_INITIALIZER,
-              PTHREAD_COND_INITIALIZER};
+              PTHREAD_COND_INITIALIZER,
+              {NULL},
+              0};
     pthread_t threads[64];
     unsigned started = 0;
     while (started < jobs && started < 64 &&
@@ -437,6 +465,8 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
             pthread_cond_wait(&p.changed, &p.lock);
         pthread_mutex_unlock(&p.lock);
         status = worse(status, settle(x, t, &items[i]));
+        give_back_log(&p, items[i].log);
+        items[i].log = NULL;
         item_free(&items[i]);
         pthread_mutex_lock(&p.lock);
         p.settled = i + 1;
@@ -449,6 +479,8 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
     pthread_mutex_unlock(&p.lock);
     for (unsigned i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    while (p.nspare)
+        tbl_free(p.spare[--p.nspare]);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.changed);
     return status;

@@ -70,6 +70,10 @@ struct tbl_table {
     } * places;
     size_t places_cap;
 
+    /* A log being merged: its string ids -> those of the table it goes to (0: not yet). */
+    uint32_t *xlat;
+    size_t xlat_len, xlat_cap;
+
     size_t mark; /* rows before tbl_begin() */
     size_t mark_duplicates;
     undo *undos;
@@ -179,7 +183,31 @@ void tbl_free(tbl_table *t)
         mem_free(t->row_slots, (t->row_mask + 1) * sizeof *t->row_slots);
     mem_free(t->undos, t->undos_cap);
     mem_free(t->places, t->places_cap);
+    mem_free(t->xlat, t->xlat_cap);
     free(t);
+}
+
+void tbl_clear(tbl_table *t)
+{
+    block *keep = t->blocks;
+    for (block *b = t->blocks; b; b = b->next)
+        keep = b->bytes > keep->bytes ? b : keep;
+    for (block *b = t->blocks, *next; b; b = next) {
+        next = b->next;
+        if (b != keep) {
+            account(t, 0, b->bytes);
+            mem_free(b, b->bytes);
+        }
+    }
+    t->blocks = keep;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    memset(t->str_slots, 0, (t->str_mask + 1) * sizeof *t->str_slots);
+    memset(t->row_slots, 0, (t->row_mask + 1) * sizeof *t->row_slots);
+    t->nstrs = t->ninterned = t->nrows = t->duplicates = t->xlat_len = 0;
+    t->mark = t->mark_duplicates = t->nundos = 0;
 }
 
 tbl_table *tbl_new_log(void)
@@ -249,11 +277,8 @@ static int rehash_strings(tbl_table *t)
 
 /* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX with *why set
  * when it cannot be kept. */
-static uint32_t intern(tbl_table *t, sq_str s, int *why)
+static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
 {
-    if (!s.p)
-        return 0;
-    uint32_t h = hash_text(s.p, s.n);
     size_t i = h & t->str_mask;
     for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
         const pooled *e = &t->strs[id - 1];
@@ -275,6 +300,11 @@ static uint32_t intern(tbl_table *t, sq_str s, int *why)
     if (++t->ninterned * 2 > t->str_mask && (*why = rehash_strings(t)) != 0)
         return UINT32_MAX;
     return id;
+}
+
+static uint32_t intern(tbl_table *t, sq_str s, int *why)
+{
+    return s.p ? intern_hashed(t, s, hash_text(s.p, s.n), why) : 0;
 }
 
 /* The id of a copy of s that is not looked up or entered in the hash (its hash, given, is
@@ -368,8 +398,8 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
         /* A log is read once, into the real table: interning there would be work done twice. */
-        nr->text[k] = t->plain[k] || t->log ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
-                                            : intern(t, s->text[k], &why);
+        nr->text[k] = t->plain[k] ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
+                                  : intern(t, s->text[k], &why);
         if (nr->text[k] == UINT32_MAX)
             return why;
     }
@@ -382,7 +412,8 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
 static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_t column)
 {
     row nr;
-    int why = make_row(t, s, 0, &nr);
+    sq_str id = s->text[ID];
+    int why = make_row(t, s, hash_text(id.p, id.n), &nr);
     if (!why)
         why = grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (!why)
@@ -394,6 +425,8 @@ static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_
     return TBL_ADDED;
 }
 
+static int put_row(tbl_table *t, size_t slot, uint32_t hash, const row *nr);
+
 /* A table keeps one row per (source, id). */
 static int add_to_table(tbl_table *t, const ses_session *s)
 {
@@ -402,34 +435,39 @@ static int add_to_table(tbl_table *t, const ses_session *s)
     uint32_t hash = row_hash((uint8_t)s->source, id_hash);
     size_t slot = find_row(t, (uint8_t)s->source, hash, id_hash, id);
     uint32_t existing = t->row_slots[slot].row;
+    if (existing && same_values(t, &t->rows[existing - 1], s)) {
+        t->duplicates++;
+        return TBL_SAME;
+    }
     row nr;
+    int why = make_row(t, s, id_hash, &nr);
+    return why ? why : put_row(t, slot, hash, &nr);
+}
+
+/* Puts a new row made for the index slot found for it: in place of the row that is there with
+ * other values, or appended. */
+static int put_row(tbl_table *t, size_t slot, uint32_t hash, const row *nr)
+{
+    uint32_t existing = t->row_slots[slot].row;
     int why;
     if (existing) {
         size_t index = existing - 1;
-        if (same_values(t, &t->rows[index], s)) {
-            t->duplicates++;
-            return TBL_SAME;
-        }
-        if ((why = make_row(t, s, id_hash, &nr)))
-            return why;
         if (index < t->mark) {
             if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1,
                                   sizeof *t->undos)))
                 return why;
             t->undos[t->nundos++] = (undo){index, t->rows[index]};
         }
-        t->rows[index] = nr;
+        t->rows[index] = *nr;
         t->duplicates++;
         return TBL_CHANGED;
     }
-    if ((why = make_row(t, s, id_hash, &nr)))
-        return why;
     why = t->nrows >= UINT32_MAX - 1
               ? TBL_ERR_LIMIT
               : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (why)
         return why;
-    t->rows[t->nrows++] = nr;
+    t->rows[t->nrows++] = *nr;
     t->row_slots[slot] = (row_slot){(uint32_t)t->nrows, hash};
     if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
         return why;
@@ -443,17 +481,71 @@ int tbl_add_at(tbl_table *t, const ses_session *s, uint64_t line, uint64_t colum
 
 int tbl_add(tbl_table *t, const ses_session *s) { return tbl_add_at(t, s, 0, 0); }
 
-int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t r)
+/* The text of string id `id` (not 0) of t. */
+static sq_str text_of(const tbl_table *t, uint32_t id)
 {
-    const row *x = &src->rows[r];
-    ses_session s;
-    s.source = (ses_source)x->source;
+    return (sq_str){t->strs[id - 1].p, t->strs[id - 1].n};
+}
+
+/* Whether row x of dst and row y of src hold the same values. */
+static bool same_rows(const tbl_table *dst, const row *x, const tbl_table *src, const row *y)
+{
+    if (memcmp(x->num, y->num, sizeof x->num))
+        return false;
     for (int k = 0; k < SES_NTEXT; k++) {
-        const pooled *e = x->text[k] ? &src->strs[x->text[k] - 1] : NULL;
-        s.text[k] = e ? (sq_str){e->p, e->n} : (sq_str){NULL, 0};
+        if (!x->text[k] != !y->text[k])
+            return false;
+        if (x->text[k] && !same_text(&dst->strs[x->text[k] - 1], text_of(src, y->text[k])))
+            return false;
     }
-    memcpy(s.num, x->num, sizeof s.num);
-    return tbl_add(dst, &s);
+    return true;
+}
+
+/* The id in dst of string `id` of src: interned text is looked up once per log and remembered
+ * in src->xlat; the hashes the log computed are not computed again. */
+static uint32_t translate(tbl_table *dst, tbl_table *src, int k, uint32_t id, int *why)
+{
+    if (!id)
+        return 0;
+    const pooled *e = &src->strs[id - 1];
+    if (dst->plain[k])
+        return store(dst, text_of(src, id), e->hash, why);
+    if (e->interned && src->xlat[id - 1])
+        return src->xlat[id - 1];
+    uint32_t to =
+        intern_hashed(dst, text_of(src, id), e->interned ? e->hash : hash_text(e->p, e->n), why);
+    if (e->interned && to != UINT32_MAX)
+        src->xlat[id - 1] = to;
+    return to;
+}
+
+int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
+{
+    if (src->xlat_len < src->nstrs) {
+        size_t old = src->xlat_cap;
+        if (mem_grow((void **)&src->xlat, &src->xlat_cap, src->nstrs * sizeof *src->xlat))
+            return TBL_ERR_NOMEM;
+        account(src, src->xlat_cap, old);
+        memset(src->xlat + src->xlat_len, 0, (src->nstrs - src->xlat_len) * sizeof *src->xlat);
+        src->xlat_len = src->nstrs;
+    }
+    const row *y = &src->rows[r];
+    const pooled *id = &src->strs[y->text[ID] - 1];
+    uint32_t hash = row_hash(y->source, id->hash);
+    size_t slot = find_row(dst, y->source, hash, id->hash, text_of(src, y->text[ID]));
+    uint32_t existing = dst->row_slots[slot].row;
+    if (existing && same_rows(dst, &dst->rows[existing - 1], src, y)) {
+        dst->duplicates++;
+        return TBL_SAME;
+    }
+    row nr;
+    int why = 0;
+    for (int k = 0; k < SES_NTEXT; k++)
+        if ((nr.text[k] = translate(dst, src, k, y->text[k], &why)) == UINT32_MAX)
+            return why;
+    memcpy(nr.num, y->num, sizeof nr.num);
+    nr.source = y->source;
+    return put_row(dst, slot, hash, &nr);
 }
 
 void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)

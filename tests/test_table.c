@@ -683,3 +683,61 @@ Test(table, limit_refuses_growth)
     cr_expect_eq(tbl_add(T, &a), TBL_ADDED);
     cr_expect_gt(tbl_memory(T), (size_t)64 << 10, "a first text block of 64 KiB is now held");
 }
+
+/* ---- logs merged into a table (parallel reading) ------------------------------------------ */
+
+/* Session i of a small made-up set: ids repeat across logs, organizations and types repeat
+ * often (interned), names are unique, some keys null. */
+static ses_session numbered(int i, const char *name, char *id_buf, size_t id_size)
+{
+    static const char *const orgs[] = {"acme.onmicrosoft.com", "contoso", NULL};
+    static const char *const types[] = {"Vex", "Vesp", "Veod"};
+    snprintf(id_buf, id_size, "id-%d", i % 50);
+    ses_session s = named(i % 7 == 0 ? SES_SRC_AZURE_JOB : SES_SRC_VB365_RESTORE, id_buf, name);
+    put(&s, K_ORGANIZATION, orgs[i % 3]);
+    put(&s, K_TYPE, types[i % 3]);
+    put_num(&s, K_PROCESSED_OBJECTS, i % 4 ? i : SES_NULL);
+    return s;
+}
+
+/* Rows of logs merged in order give the very table that adding the same sessions directly
+ * gives, with the same answers; a log emptied with tbl_clear() serves again. */
+Test(table, merged_logs_equal_direct_adds)
+{
+    tbl_table *direct = tbl_new(), *log = tbl_new_log();
+    cr_assert(direct && log);
+    int answers_direct[300], answers_merged[300];
+    for (int file = 0; file < 3; file++) {
+        for (int i = file * 100; i < file * 100 + 100; i++) {
+            char id[32], name[32];
+            snprintf(name, sizeof name, "name %d", i % 120);
+            ses_session s = numbered(i, name, id, sizeof id);
+            answers_direct[i] = tbl_add(direct, &s);
+            cr_assert_eq(tbl_add(log, &s), TBL_ADDED, "a log keeps every record");
+        }
+        for (size_t r = 0; r < tbl_count(log); r++)
+            answers_merged[file * 100 + r] = tbl_add_row(T, log, r);
+        tbl_clear(log);
+        cr_assert_eq(tbl_count(log), 0);
+    }
+    for (int i = 0; i < 300; i++)
+        cr_expect_eq(answers_merged[i], answers_direct[i], "record %d: %d, directly %d", i,
+                     answers_merged[i], answers_direct[i]);
+    cr_assert_eq(tbl_count(T), tbl_count(direct));
+    cr_expect_eq(tbl_duplicates(T), tbl_duplicates(direct));
+    for (size_t r = 0; r < tbl_count(T); r++)
+        for (ses_key k = 0; k < SES_NKEYS; k++) {
+            sq_value a, b;
+            char sa[SES_TIME_BUFSZ], sb[SES_TIME_BUFSZ];
+            tbl_get(T, r, k, &a, sa);
+            tbl_get(direct, r, k, &b, sb);
+            cr_assert_eq(a.kind, b.kind, "row %zu %s", r, ses_key_name(k));
+            if (a.kind == SQ_TEXT)
+                cr_assert(a.len == b.len && !memcmp(a.text, b.text, a.len), "row %zu %s", r,
+                          ses_key_name(k));
+            else if (a.kind != SQ_NULL)
+                cr_assert_eq(a.i, b.i, "row %zu %s", r, ses_key_name(k));
+        }
+    tbl_free(direct);
+    tbl_free(log);
+}
