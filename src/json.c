@@ -736,6 +736,28 @@ static json_token lex_scalar(json_parser *p, partial_kind kind, json_value *v)
     return finish_scalar(p, kind, &lx, v);
 }
 
+/* A string at the current position: most are plain ASCII and end in this chunk, and are told at
+ * once; the rest go through lex_scalar(). */
+static json_token string_token(json_parser *p, json_value *v)
+{
+    const uchar *s = p->buf + p->pos;
+    size_t n = p->len - p->pos;
+    size_t i = skip_plain(s, 1, n);
+    if (i == n || s[i] != '"')
+        return lex_scalar(p, P_STRING, v);
+    v->offset = p->base + p->pos;
+    v->p = (const char *)s + 1;
+    v->n = i - 1;
+    v->repaired = false;
+    p->pos += i + 1;
+    if (p->want == X_KEY || p->want == X_KEY_OR_END) {
+        p->want = X_COLON;
+        return JSON_KEY;
+    }
+    value_done(p);
+    return JSON_STRING;
+}
+
 /* Where the string in the carry ends in s[0..n): index after its closing quote, or n + 1. */
 static size_t find_string_end(json_parser *p, const uchar *s, size_t n)
 {
@@ -848,7 +870,7 @@ static json_token lex_value(json_parser *p, uchar c, json_value *v)
         return push(p, c == '{', off);
     }
     if (c == '"')
-        return lex_scalar(p, P_STRING, v);
+        return string_token(p, v);
     if (c == '-' || (c >= '0' && c <= '9'))
         return lex_scalar(p, P_NUMBER, v);
     if (c >= 'a' && c <= 'z')
@@ -912,11 +934,11 @@ static json_token next_token(json_parser *p, json_value *v)
             }
             if (c != '"')
                 return fail(p, JSON_ERR_SYNTAX, MSG_KEY_OR_END, off);
-            return lex_scalar(p, P_STRING, v);
+            return string_token(p, v);
         case X_KEY:
             if (c != '"')
                 return fail(p, JSON_ERR_SYNTAX, MSG_KEY, off);
-            return lex_scalar(p, P_STRING, v);
+            return string_token(p, v);
         case X_COLON:
             if (c != ':')
                 return fail(p, JSON_ERR_SYNTAX, MSG_COLON, off);

@@ -61,8 +61,11 @@ struct tbl_table {
     size_t duplicates;
 
     bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
-    size_t bytes;          /* held: blocks, arrays and hash slots */
-    size_t limit;          /* 0: none */
+    /* Per interned slot, the id of the text the last row had there: neighbouring records
+     * mostly share their type, state, organization..., which then costs no hashing. */
+    uint32_t last[SES_NTEXT];
+    size_t bytes; /* held: blocks, arrays and hash slots */
+    size_t limit; /* 0: none */
 
     bool log; /* tbl_new_log(): every add is a new row, with its place */
     struct place {
@@ -207,6 +210,7 @@ void tbl_clear(tbl_table *t)
     memset(t->str_slots, 0, (t->str_mask + 1) * sizeof *t->str_slots);
     memset(t->row_slots, 0, (t->row_mask + 1) * sizeof *t->row_slots);
     t->nstrs = t->ninterned = t->nrows = t->duplicates = t->xlat_len = 0;
+    memset(t->last, 0, sizeof t->last);
     t->mark = t->mark_duplicates = t->nundos = 0;
 }
 
@@ -397,11 +401,17 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
 {
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
-        /* A log is read once, into the real table: interning there would be work done twice. */
-        nr->text[k] = t->plain[k] ? store(t, s->text[k], k == ID ? id_hash : 0, &why)
-                                  : intern(t, s->text[k], &why);
+        uint32_t last = t->last[k];
+        if (!t->plain[k] && last && s->text[k].p && same_text(&t->strs[last - 1], s->text[k]))
+            nr->text[k] = last;
+        else if (t->plain[k])
+            nr->text[k] = store(t, s->text[k], k == ID ? id_hash : 0, &why);
+        else
+            nr->text[k] = intern(t, s->text[k], &why);
         if (nr->text[k] == UINT32_MAX)
             return why;
+        if (!t->plain[k] && nr->text[k])
+            t->last[k] = nr->text[k];
     }
     memcpy(nr->num, s->num, sizeof nr->num);
     nr->source = (uint8_t)s->source;
