@@ -61,6 +61,20 @@ enum {
 
 typedef struct json_parser json_parser;
 
+/* How the tokenizer scans runs of bytes (string contents, whitespace, newlines). Every level
+ * gives the same tokens, errors and positions; only the speed differs. */
+typedef enum {
+    JSON_SIMD_AUTO,   /* the best the processor has: AVX2, else SSE2 (x86-64), else scalar */
+    JSON_SIMD_SCALAR, /* a byte at a time */
+    JSON_SIMD_SSE2,   /* 16 bytes at a time */
+    JSON_SIMD_AVX2    /* 32 bytes at a time */
+} json_simd;
+
+/* Chooses the level for every parser of the process (the first json_new() picks AUTO); a level
+ * the processor lacks gives the best one below it. Returns the level now in use. Call it before
+ * parsers run (tests, SESSQ_SIMD), not while other threads parse. */
+json_simd json_set_simd(json_simd want);
+
 /* A parser with the given flags (JSON_MULTI, JSON_REPAIR_UTF8), or NULL when out of memory. */
 json_parser *json_new(unsigned flags);
 /* Forgets all input, keeping the flags and the allocated buffers, to read another stream. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "json.h"
 #include "shape.h"
 
 const char cli_common_help[] =
@@ -681,6 +682,27 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
     }
 }
 
+/* SESSQ_SIMD=scalar|sse2|avx2|auto: how the tokenizer scans, to compare or to work around. */
+static sq_exit choose_simd(const char *name)
+{
+    static const struct {
+        const char *name;
+        json_simd level;
+    } levels[] = {{"auto", JSON_SIMD_AUTO},
+                  {"scalar", JSON_SIMD_SCALAR},
+                  {"sse2", JSON_SIMD_SSE2},
+                  {"avx2", JSON_SIMD_AVX2}};
+    if (!name || !*name)
+        return SQ_EXIT_OK;
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+        if (!strcmp(name, levels[i].name)) {
+            json_set_simd(levels[i].level);
+            return SQ_EXIT_OK;
+        }
+    fprintf(stderr, "sessq: SESSQ_SIMD='%s': expected auto, scalar, sse2 or avx2\n", name);
+    return SQ_EXIT_USAGE;
+}
+
 sq_exit cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
@@ -694,7 +716,7 @@ sq_exit cli_common_init(cli_common *c)
         fprintf(stderr, "sessq: out of memory\n");
         return SQ_EXIT_SOFTWARE;
     }
-    return SQ_EXIT_OK;
+    return choose_simd(getenv("SESSQ_SIMD"));
 }
 
 void cli_common_free(cli_common *c)

@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
+#include <stdatomic.h>
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#define SIMD_X86
+#include <immintrin.h>
 #endif
 
 typedef unsigned char uchar;
@@ -80,8 +83,12 @@ static bool is_numeric(uchar c)
     return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
+static json_simd level(void);
+
 json_parser *json_new(unsigned flags)
 {
+    if (level() == JSON_SIMD_AUTO)
+        json_set_simd(JSON_SIMD_AUTO);
     json_parser *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
@@ -120,33 +127,221 @@ const sq_error *json_error(const json_parser *p) { return &p->err; }
 
 const char *json_error_found(const json_parser *p) { return p->found; }
 
-/* ---- positions ---------------------------------------------------------------------------- */
+/* ---- scanners ----------------------------------------------------------------------------- */
 
-/* Newlines in s[0..n). Every input byte passes here once, so it goes 16 bytes at a time. */
-static uint64_t count_newlines(const uchar *s, size_t n)
+/* Every input byte passes through one of three scanners: newlines (for positions), plain string
+ * bytes, whitespace. Each has a scalar form and, on x86-64, an SSE2 form (16 bytes at a time,
+ * always there) and an AVX2 form (32 at a time, used when the processor has it). All forms give
+ * the same answers; tests run the corpus through each (json_set_simd). */
+
+static bool is_space(uchar c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static _Atomic int simd_level = JSON_SIMD_AUTO;
+
+static json_simd level(void) { return atomic_load_explicit(&simd_level, memory_order_relaxed); }
+
+static uint64_t newlines_scalar(const uchar *s, size_t i, size_t n)
 {
     uint64_t lines = 0;
-    size_t i = 0;
-#ifdef __SSE2__
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i one = _mm_set1_epi8(1);
-    while (i + 16 <= n) {
-        /* Byte counters hold up to 255 blocks before they are summed into 64-bit lanes. */
-        __m128i counts = _mm_setzero_si128();
-        size_t end = i + 16 * 255 < n ? i + 16 * 255 : n;
-        for (; i + 16 <= end; i += 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-            counts = _mm_add_epi8(counts, _mm_and_si128(_mm_cmpeq_epi8(x, newline), one));
-        }
-        __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
-        lines += (uint64_t)_mm_cvtsi128_si64(sums) +
-                 (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
-    }
-#endif
     for (; i < n; i++)
         lines += s[i] == '\n';
     return lines;
 }
+
+static size_t plain_scalar(const uchar *s, size_t i, size_t n)
+{
+    while (i < n && is_plain(s[i]))
+        i++;
+    return i;
+}
+
+static size_t space_scalar(const uchar *s, size_t i, size_t n)
+{
+    while (i < n && is_space(s[i]))
+        i++;
+    return i;
+}
+
+#ifdef SIMD_X86
+/* Byte counters of newlines hold up to 255 blocks before they are summed into 64-bit lanes. */
+static uint64_t newlines_sse2(const uchar *s, size_t n, size_t *done)
+{
+    uint64_t lines = 0;
+    size_t i = 0;
+    const __m128i newline = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        __m128i counts = _mm_setzero_si128();
+        size_t end = i + 16 * 255 < n ? i + 16 * 255 : n;
+        for (; i + 16 <= end; i += 16)
+            counts = _mm_sub_epi8(
+                counts, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), newline));
+        __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+        lines += (uint64_t)_mm_cvtsi128_si64(sums) +
+                 (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+    *done = i;
+    return lines;
+}
+
+static size_t plain_sse2(const uchar *s, size_t i, size_t n)
+{
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1F);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
+        special = _mm_or_si128(special, _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));
+        unsigned mask = (unsigned)(_mm_movemask_epi8(special) | _mm_movemask_epi8(x));
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+    return i;
+}
+
+static size_t space_sse2(const uchar *s, size_t i, size_t n)
+{
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i tab = _mm_set1_epi8('\t');
+    const __m128i cr = _mm_set1_epi8('\r');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i ws =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
+        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
+        if (other)
+            return i + (size_t)__builtin_ctz(other);
+        i += 16;
+    }
+    return i;
+}
+
+__attribute__((target("avx2"))) static uint64_t newlines_avx2(const uchar *s, size_t n,
+                                                              size_t *done)
+{
+    uint64_t lines = 0;
+    size_t i = 0;
+    const __m256i newline = _mm256_set1_epi8('\n');
+    while (i + 32 <= n) {
+        __m256i counts = _mm256_setzero_si256();
+        size_t end = i + 32 * 255 < n ? i + 32 * 255 : n;
+        for (; i + 32 <= end; i += 32)
+            counts = _mm256_sub_epi8(
+                counts, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(s + i)), newline));
+        __m256i sums = _mm256_sad_epu8(counts, _mm256_setzero_si256());
+        lines += (uint64_t)_mm256_extract_epi64(sums, 0) + (uint64_t)_mm256_extract_epi64(sums, 1) +
+                 (uint64_t)_mm256_extract_epi64(sums, 2) + (uint64_t)_mm256_extract_epi64(sums, 3);
+    }
+    *done = i;
+    return lines;
+}
+
+__attribute__((target("avx2"))) static size_t plain_avx2(const uchar *s, size_t i, size_t n)
+{
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i control = _mm256_set1_epi8(0x1F);
+    while (i + 32 <= n) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i special =
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, backslash));
+        special = _mm256_or_si256(special, _mm256_cmpeq_epi8(_mm256_min_epu8(x, control), x));
+        unsigned mask = (unsigned)(_mm256_movemask_epi8(special) | _mm256_movemask_epi8(x));
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 32;
+    }
+    return i;
+}
+
+__attribute__((target("avx2"))) static size_t space_avx2(const uchar *s, size_t i, size_t n)
+{
+    const __m256i space = _mm256_set1_epi8(' ');
+    const __m256i newline = _mm256_set1_epi8('\n');
+    const __m256i tab = _mm256_set1_epi8('\t');
+    const __m256i cr = _mm256_set1_epi8('\r');
+    while (i + 32 <= n) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i ws = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, space), _mm256_cmpeq_epi8(x, newline)),
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, tab), _mm256_cmpeq_epi8(x, cr)));
+        unsigned other = ~(unsigned)_mm256_movemask_epi8(ws);
+        if (other)
+            return i + (size_t)__builtin_ctz(other);
+        i += 32;
+    }
+    return i;
+}
+#endif
+
+/* Newlines in s[0..n). */
+static uint64_t count_newlines(const uchar *s, size_t n)
+{
+    size_t done = 0;
+    uint64_t lines = 0;
+#ifdef SIMD_X86
+    json_simd l = level();
+    if (l == JSON_SIMD_AVX2)
+        lines = newlines_avx2(s, n, &done);
+    else if (l == JSON_SIMD_SSE2)
+        lines = newlines_sse2(s, n, &done);
+#endif
+    return lines + newlines_scalar(s, done, n);
+}
+
+/* Index of the first byte at or after i that is not plain (quote, backslash, control, non-ASCII).
+ * The vector forms stop at such a byte or short of the end; the scalar form does the rest. */
+static size_t skip_plain(const uchar *s, size_t i, size_t n)
+{
+#ifdef SIMD_X86
+    json_simd l = level();
+    if (l == JSON_SIMD_AVX2)
+        i = plain_avx2(s, i, n);
+    else if (l == JSON_SIMD_SSE2)
+        i = plain_sse2(s, i, n);
+#endif
+    return plain_scalar(s, i, n);
+}
+
+/* Index of the first byte at or after i that is not JSON whitespace. Pretty-printed dumps put
+ * a newline and a run of indentation before most tokens: after a first test byte by byte, the
+ * run is crossed many bytes at a time. */
+static size_t skip_space(const uchar *s, size_t i, size_t n)
+{
+    if (i < n && !is_space(s[i]))
+        return i;
+#ifdef SIMD_X86
+    json_simd l = level();
+    if (l == JSON_SIMD_AVX2)
+        i = space_avx2(s, i, n);
+    else if (l == JSON_SIMD_SSE2)
+        i = space_sse2(s, i, n);
+#endif
+    return space_scalar(s, i, n);
+}
+
+static json_simd best_simd(void)
+{
+#ifdef SIMD_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? JSON_SIMD_AVX2 : JSON_SIMD_SSE2;
+#else
+    return JSON_SIMD_SCALAR;
+#endif
+}
+
+json_simd json_set_simd(json_simd want)
+{
+    json_simd best = best_simd();
+    json_simd l = want == JSON_SIMD_AUTO || want > best ? best : want;
+    atomic_store_explicit(&simd_level, l, memory_order_relaxed);
+    return l;
+}
+
+/* ---- positions ---------------------------------------------------------------------------- */
 
 /* Moves a position over n bytes: lines end at '\n'; a column counts UTF-8 lead bytes since
  * the last one. */
@@ -274,28 +469,6 @@ static bool grow(uchar **buf, size_t *cap, size_t need)
 }
 
 /* ---- strings ------------------------------------------------------------------------------ */
-
-/* Index of the first byte at or after i that is not plain (quote, backslash, control, non-ASCII). */
-static size_t skip_plain(const uchar *s, size_t i, size_t n)
-{
-#ifdef __SSE2__
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control = _mm_set1_epi8(0x1F);
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
-        special = _mm_or_si128(special, _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));
-        unsigned mask = (unsigned)(_mm_movemask_epi8(special) | _mm_movemask_epi8(x));
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-#endif
-    while (i < n && is_plain(s[i]))
-        i++;
-    return i;
-}
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
  * U+10FFFF), 0 if invalid, or -1 if it may be valid but is cut at n. */
@@ -603,36 +776,6 @@ static size_t skip_letters(const uchar *s, size_t i, size_t n)
 }
 
 /* ---- the grammar ------------------------------------------------------------------------- */
-
-static bool is_space(uchar c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-/* Index of the first byte at or after i that is not JSON whitespace. Pretty-printed dumps put
- * a newline and a run of indentation before most tokens: after a first test byte by byte,
- * the run is crossed 16 bytes at a time. */
-static size_t skip_space(const uchar *s, size_t i, size_t n)
-{
-    if (i < n && !is_space(s[i]))
-        return i;
-#ifdef __SSE2__
-    const __m128i space = _mm_set1_epi8(' ');
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i tab = _mm_set1_epi8('\t');
-    const __m128i cr = _mm_set1_epi8('\r');
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i ws =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
-                         _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
-        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
-        if (other)
-            return i + (size_t)__builtin_ctz(other);
-        i += 16;
-    }
-#endif
-    while (i < n && is_space(s[i]))
-        i++;
-    return i;
-}
 
 static json_token push(json_parser *p, uchar is_object, uint64_t off)
 {

@@ -68,6 +68,25 @@ ParameterizedTest(suite_file *f, conformance, jsontestsuite)
     cr_expect_str_eq(random.log ? random.log : "", whole.log ? whole.log : "", "%s: tokens differ",
                      f->name);
 
+    /* The scalar, SSE2 and AVX2 scanners give the same tokens, errors and positions (each level
+     * the processor lacks falls back to one it has, and is then compared with itself). */
+    static const json_simd levels[] = {JSON_SIMD_SCALAR, JSON_SIMD_SSE2, JSON_SIMD_AVX2};
+    for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+        json_simd used = json_set_simd(levels[l]);
+        jr_result other;
+        jr_run(data, n, 0, l % 2 ? JR_WHOLE : 11 + (unsigned)n, &other);
+        cr_expect_eq(other.code, whole.code, "%s: simd level %d: code %d vs %d", f->name, (int)used,
+                     other.code, whole.code);
+        cr_expect_eq(other.offset, whole.offset, "%s: simd level %d: offsets differ", f->name,
+                     (int)used);
+        cr_expect(other.line == whole.line && other.column == whole.column,
+                  "%s: simd level %d: positions differ", f->name, (int)used);
+        cr_expect_str_eq(other.log ? other.log : "", whole.log ? whole.log : "",
+                         "%s: simd level %d: tokens differ", f->name, (int)used);
+        jr_free(&other);
+    }
+    json_set_simd(JSON_SIMD_AUTO);
+
     if (f->name[0] == 'y')
         cr_expect_eq(whole.code, 0, "%s must be accepted, got: %s at %llu", f->name, whole.message,
                      (unsigned long long)whole.offset);

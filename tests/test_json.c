@@ -1,6 +1,7 @@
 /* The tokenizer: tokens and decoded text, escapes, numbers, positions of errors, documents in
  * sequence, repair of bad UTF-8, limits; each case also cut byte by byte and at random. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,4 +243,61 @@ Test(json, bad_escape_in_an_unclosed_string_whatever_the_chunks)
     expect_error("[\"ab\\ cd", 8, 0, JSON_ERR_SYNTAX, 1, 6);
     expect_error("[\"ab\\u12", 8, 0, JSON_ERR_TRUNCATED, 1, 9);
     expect_error("[\"ab\xff", 5, 0, JSON_ERR_UTF8, 1, 5);
+}
+
+/* Runs `doc` whole under every scanner level and in random chunks, and expects one result. */
+static void expect_same_under_every_level(const char *doc, size_t n)
+{
+    static const json_simd levels[] = {JSON_SIMD_SCALAR, JSON_SIMD_SSE2, JSON_SIMD_AVX2};
+    jr_result want;
+    json_set_simd(JSON_SIMD_SCALAR);
+    jr_run(doc, n, JSON_MULTI, JR_WHOLE, &want);
+    for (size_t l = 0; l < 3; l++) {
+        json_simd used = json_set_simd(levels[l]);
+        for (unsigned chunking = JR_WHOLE; chunking < 3; chunking += 2) {
+            jr_result got;
+            jr_run(doc, n, JSON_MULTI, chunking, &got);
+            cr_assert_eq(got.code, want.code, "level %d, %zu bytes: code %d vs %d", (int)used, n,
+                         got.code, want.code);
+            cr_assert(got.offset == want.offset && got.line == want.line &&
+                          got.column == want.column,
+                      "level %d, %zu bytes: error at %llu vs %llu", (int)used, n,
+                      (unsigned long long)got.offset, (unsigned long long)want.offset);
+            cr_assert_str_eq(got.log ? got.log : "", want.log ? want.log : "",
+                             "level %d: tokens differ on %.*s", (int)used, (int)n, doc);
+            jr_free(&got);
+        }
+    }
+    jr_free(&want);
+    json_set_simd(JSON_SIMD_AUTO);
+}
+
+/* The vector scanners look at 16 or 32 bytes at a time: what ends a run (a quote, an escape, a
+ * control character, a UTF-8 sequence, a bad byte, a token after whitespace, newlines) is put at
+ * every position of the first blocks, and every level must see it where the scalar one does. */
+Test(json, scanner_levels_agree_at_every_position)
+{
+    static const char *const enders[] = {"\"",     "\\n\"",  "\\u00e9\"",  "\xC3\xA9\"", "\x01\"",
+                                         "\xFF\"", "\x7F\"", "\xE2\x82\"", "\\q\""};
+    char doc[256];
+    for (size_t e = 0; e < sizeof enders / sizeof *enders; e++)
+        for (size_t len = 0; len <= 70; len++) {
+            size_t n = 0;
+            doc[n++] = '[';
+            doc[n++] = '"';
+            for (size_t i = 0; i < len; i++)
+                doc[n++] = (char)('a' + i % 26);
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "%s, 1]", enders[e]);
+            expect_same_under_every_level(doc, n);
+        }
+    static const char ws[] = " \n\t\r";
+    for (size_t len = 0; len <= 70; len++) {
+        size_t n = 0;
+        doc[n++] = '[';
+        for (size_t i = 0; i < len; i++)
+            doc[n++] = ws[(i * 7 + len) % 4];
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "1,%.*s\xC2\xA0]", (int)(len % 40),
+                              "\n\n  \n\t\n                                      ");
+        expect_same_under_every_level(doc, n);
+    }
 }
