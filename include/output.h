@@ -35,6 +35,11 @@ void out_free(out_writer *w);
  * Other formats ignore it. */
 void out_note(out_writer *w, const char *text);
 
+/* Writes one value to `fp` as json and ndjson rows write their cells: text quoted and escaped,
+ * a time quoted, a number bare, a null as null; for reports of other shapes than rows. Returns 0,
+ * or -1 on a write error (errno set). */
+int out_json_value(FILE *fp, const sq_value *v);
+
 /* Where output goes: standard output for NULL or "-", else a temporary file beside `path`
  * that out_file_close() renames to `path` once everything is written, so that an interrupted
  * or failed run never leaves a half-written file. A `path` that exists and is not a regular

@@ -63,6 +63,12 @@ size_t tbl_count(const tbl_table *t);
 /* Sessions that replaced an earlier one with the same (source, id). */
 size_t tbl_duplicates(const tbl_table *t);
 
+/* What tbl_find() answers when there is no such session. */
+#define TBL_NONE SIZE_MAX
+/* The row of session (source, id[0..len)), or TBL_NONE. Only a table is indexed: a log (whose
+ * every record is a row of its own) answers TBL_NONE. */
+size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len);
+
 /* The value of key `k` of row `row`. Text points into the table, or into `scratch` for derived
  * keys; it stays valid until the table is freed or `scratch` is reused. */
 void tbl_get(const tbl_table *t, size_t row, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ]);

@@ -744,6 +744,16 @@ void out_free(out_writer *w)
 
 void out_note(out_writer *w, const char *text) { w->note = text; }
 
+/* A writer on the stack with a buffer of its own: one value needs no allocation. */
+int out_json_value(FILE *fp, const sq_value *v)
+{
+    char buf[256];
+    out_writer w = {.fmt = OUT_JSON, .fp = fp, .out = {buf, 0, sizeof buf}};
+    json_value(&w, v);
+    flush_out(&w);
+    return status(&w);
+}
+
 struct out_file {
     FILE *fp;
     bool direct; /* written in place, not through a temporary file */

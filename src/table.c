@@ -597,6 +597,18 @@ size_t tbl_count(const tbl_table *t) { return t->nrows; }
 
 size_t tbl_duplicates(const tbl_table *t) { return t->duplicates; }
 
+size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len)
+{
+    if (t->log || !id || len > UINT32_MAX)
+        return TBL_NONE;
+    sq_str s = {id, (uint32_t)len};
+    uint32_t id_hash = hash_text(id, len);
+    uint32_t r =
+        t->row_slots[find_row(t, (uint8_t)source, row_hash((uint8_t)source, id_hash), id_hash, s)]
+            .row;
+    return r ? r - 1 : TBL_NONE;
+}
+
 void tbl_get(const tbl_table *t, size_t r, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ])
 {
     const row *x = &t->rows[r];

@@ -741,3 +741,87 @@ Test(table, merged_logs_equal_direct_adds)
     tbl_free(direct);
     tbl_free(log);
 }
+
+/* ---- tbl_find ----------------------------------------------------------------------------- */
+
+static size_t find(ses_source src, const char *id) { return tbl_find(T, src, id, strlen(id)); }
+
+Test(table, find_by_source_and_id)
+{
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "a"), TBL_NONE, "an empty table has nothing");
+    ses_session a = make(SES_SRC_VB365_RESTORE, "a");
+    ses_session b = make(SES_SRC_AZURE_JOB, "a");
+    ses_session c = make(SES_SRC_VB365_RESTORE, "ab");
+    add(&a);
+    add(&b);
+    add(&c);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "a"), 0);
+    cr_assert_eq(find(SES_SRC_AZURE_JOB, "a"), 1);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "ab"), 2);
+    /* the same id from another source, a prefix, another case: other sessions */
+    cr_assert_eq(find(SES_SRC_VB365_RETRIEVAL, "a"), TBL_NONE);
+    cr_assert_eq(find(SES_SRC_AZURE_JOB, "ab"), TBL_NONE);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "A"), TBL_NONE);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, ""), TBL_NONE);
+    cr_assert_eq(tbl_find(T, SES_SRC_VB365_RESTORE, NULL, 0), TBL_NONE);
+}
+
+Test(table, find_ids_with_nul_bytes_and_empty_ids)
+{
+    ses_session a = make(SES_SRC_AZURE_JOB, NULL);
+    put_n(&a, K_ID, "x\0y", 3);
+    ses_session e = make(SES_SRC_AZURE_JOB, "");
+    add(&a);
+    add(&e);
+    cr_assert_eq(tbl_find(T, SES_SRC_AZURE_JOB, "x\0y", 3), 0);
+    cr_assert_eq(tbl_find(T, SES_SRC_AZURE_JOB, "x\0z", 3), TBL_NONE);
+    cr_assert_eq(tbl_find(T, SES_SRC_AZURE_JOB, "x", 1), TBL_NONE);
+    cr_assert_eq(tbl_find(T, SES_SRC_AZURE_JOB, "", 0), 1);
+}
+
+/* A replaced session keeps its row; rows past a rollback are not found any more. */
+Test(table, find_after_replacement_and_rollback)
+{
+    ses_session a = named(SES_SRC_VB365_RESTORE, "a", "first");
+    ses_session b = named(SES_SRC_VB365_RESTORE, "b", "b");
+    add(&a);
+    add(&b);
+    ses_session a2 = named(SES_SRC_VB365_RESTORE, "a", "second");
+    add(&a2);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "a"), 0);
+    check_text(0, K_NAME, "second");
+    tbl_begin(T);
+    ses_session c = make(SES_SRC_VB365_RESTORE, "c");
+    add(&c);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "c"), 2);
+    cr_assert_eq(tbl_rollback(T), 0);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "c"), TBL_NONE);
+    cr_assert_eq(find(SES_SRC_VB365_RESTORE, "b"), 1);
+}
+
+/* Past the index's first growths (4096 slots, half full), every row is still found. */
+Test(table, find_among_many_rows)
+{
+    char id[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(id, sizeof id, "s-%d", i);
+        ses_session s = make(i % 2 ? SES_SRC_AZURE_JOB : SES_SRC_VB365_RETRIEVAL, id);
+        add(&s);
+    }
+    for (int i = 0; i < 20000; i++) {
+        snprintf(id, sizeof id, "s-%d", i);
+        cr_assert_eq(find(i % 2 ? SES_SRC_AZURE_JOB : SES_SRC_VB365_RETRIEVAL, id), (size_t)i);
+        cr_assert_eq(find(i % 2 ? SES_SRC_VB365_RETRIEVAL : SES_SRC_AZURE_JOB, id), TBL_NONE);
+    }
+    cr_assert_eq(find(SES_SRC_AZURE_JOB, "s-20001"), TBL_NONE);
+}
+
+Test(table, find_in_a_log_answers_none)
+{
+    tbl_table *log = tbl_new_log();
+    cr_assert_not_null(log);
+    ses_session a = make(SES_SRC_VB365_RESTORE, "a");
+    cr_assert_eq(tbl_add(log, &a), TBL_ADDED);
+    cr_assert_eq(tbl_find(log, SES_SRC_VB365_RESTORE, "a", 1), TBL_NONE);
+    tbl_free(log);
+}
