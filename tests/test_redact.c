@@ -516,6 +516,31 @@ Test(redact, forms_of_pseudonyms)
     rd_free(r);
 }
 
+/* ACME, Acme and acme: one customer, the same digits; three spellings, three pseudonyms. */
+Test(redact, case_variants_share_their_digits)
+{
+    rd_redactor *r = keyed(KEY);
+    char *lower = redact_one(r, "{\"organization\": \"acme\"}");
+    char *upper = redact_one(r, "{\"organization\": \"ACME\"}");
+    char *capital = redact_one(r, "{\"organization\": \"Acme\"}");
+    char *mixed = redact_one(r, "{\"organization\": \"aCME\"}");
+    char *l = value_of(lower, "organization"), *u = value_of(upper, "organization");
+    char *c = value_of(capital, "organization"), *m = value_of(mixed, "organization");
+    cr_assert_eq(strlen(l), 16, "%s", l);
+    cr_expect(!strcasecmp(l, u) && !strcasecmp(l, c) && !strncmp(l, m, 16) && m[16] == '-',
+              "%s %s %s %s", l, u, c, m);
+    cr_expect(strcmp(l, u) && strcmp(l, c) && strcmp(u, c), "%s %s %s", l, u, c);
+    free(l);
+    free(u);
+    free(c);
+    free(m);
+    free(lower);
+    free(upper);
+    free(capital);
+    free(mixed);
+    rd_free(r);
+}
+
 Test(redact, names_of_restore_sessions)
 {
     rd_redactor *r = keyed(KEY);
