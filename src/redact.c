@@ -166,6 +166,8 @@ static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alnum(char c) { return is_upper(c) || is_lower(c) || is_digit(c); }
+/* A byte of a non-ASCII UTF-8 character: taken as a letter, so that "jörg" is one word. */
+static bool is_high(char c) { return (unsigned char)c >= 0x80; }
 
 typedef enum { CASE_LOWER, CASE_UPPER, CASE_CAPITAL, CASE_MIXED } case_class;
 
@@ -231,7 +233,7 @@ static bool is_dns_name(const char *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (v[i] == '.')
             dot = true;
-        else if (is_upper(v[i]) || is_lower(v[i]))
+        else if (is_upper(v[i]) || is_lower(v[i]) || is_high(v[i]))
             letter = true;
         else if (!is_digit(v[i]) && v[i] != '-')
             return false;
@@ -392,9 +394,12 @@ static int plain_value(const rd_redactor *r, rbuf *b, const char *prefix, const 
  * word's first byte, and either writes the replacement and says how many bytes it took, or
  * takes none (0). */
 
-static bool is_local_char(char c) { return is_alnum(c) || (c && strchr("._%+-", c)); }
-static bool is_dns_char(char c) { return is_alnum(c) || c == '.' || c == '-'; }
-static bool is_word_char(char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; }
+static bool is_local_char(char c) { return is_alnum(c) || is_high(c) || (c && strchr("._%+-", c)); }
+static bool is_dns_char(char c) { return is_alnum(c) || is_high(c) || c == '.' || c == '-'; }
+static bool is_word_char(char c)
+{
+    return is_alnum(c) || is_high(c) || c == '.' || c == '_' || c == '-';
+}
 
 static size_t run(const char *v, size_t n, size_t i, bool (*in)(char))
 {

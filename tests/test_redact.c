@@ -512,6 +512,8 @@ Test(redact, forms_of_pseudonyms)
                 "asked by user-" HEX "@org-" HEX "\\.example from 10\\.[0-9.]+\\.");
     expect_form(r, "reason", "see C:\\\\Users\\\\jdoe", "see C:\\\\Users\\\\jdoe");
     expect_form(r, "reason", "by CORP\\\\jdoe", "by DOM-" UHEX "\\\\user-" HEX);
+    expect_form(r, "reason", "by ACME\\\\j\\u00f6rg and j\\u00f6rg@\\u00e4cme.com",
+                "by DOM-" UHEX "\\\\user-" HEX " and user-" HEX "@org-" HEX "\\.example");
     expect_form(r, "scopeName", "", "");
     rd_free(r);
 }
