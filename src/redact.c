@@ -41,6 +41,9 @@ struct rd_redactor {
     rbuf out;  /* the redacted record */
     rbuf text; /* the new text of one string, before JSON escaping */
     rbuf name; /* the top-level name, decoded, until the record is read */
+    /* Per open container, by depth: the identifying kind of the key it stands under (directly
+     * or further up), else K_FREE; its `name`s and bare strings are of that kind. */
+    unsigned char under[SQ_MAX_DEPTH + 1];
 };
 
 static int grow(rbuf *b, size_t more)
@@ -709,6 +712,15 @@ static kind key_kind(const char *key, size_t n, size_t depth)
     return K_FREE;
 }
 
+static bool identifying(kind k) { return k >= K_ORG && k <= K_RETRIEVAL; }
+
+/* A key that names what holds it: `"organization": {"name": "ACME"}`. */
+static bool is_name_key(const char *key, size_t n)
+{
+    return (n == 4 && !strncasecmp(key, "name", 4)) ||
+           (n == 11 && !strncasecmp(key, "displayName", 11));
+}
+
 /* The offset just past the closing quote of the string whose opening quote is at `start`:
  * the tokenizer gives where a token begins, not where it ends. */
 static size_t string_end(const char *rec, size_t len, size_t start)
@@ -868,7 +880,9 @@ static int redact(rd_redactor *r, bool record, const char *rec, size_t len, cons
     name_slot name = {0};
     bool retrieval = false, first = true;
     kind pending = K_FREE;
+    bool keyed = false;
     size_t copied = 0;
+    r->under[0] = K_FREE;
     for (;;) {
         json_value v;
         json_token t = json_next(p, &v);
@@ -883,15 +897,23 @@ static int redact(rd_redactor *r, bool record, const char *rec, size_t len, cons
             return RD_ERR_NOT_OBJECT;
         }
         first = false;
+        size_t depth = json_depth(p);
         if (t == JSON_KEY) {
-            size_t depth = json_depth(p);
             pending = key_kind(v.p, v.n, record ? depth : 0);
+            if (pending == K_FREE && is_name_key(v.p, v.n))
+                pending = (kind)r->under[depth];
             if (depth == 1 && v.n == 11 && !strncasecmp(v.p, "retrievalId", 11))
                 retrieval = true;
+            keyed = true;
             continue;
         }
-        kind k = pending;
+        bool opens = t == JSON_OBJECT_BEGIN || t == JSON_ARRAY_BEGIN;
+        /* A string in an array is of the kind its array stands under. */
+        kind k = keyed ? pending : (kind)r->under[opens ? depth - 1 : depth];
         pending = K_FREE;
+        keyed = false;
+        if (opens)
+            r->under[depth] = identifying(k) ? k : r->under[depth - 1];
         if (t != JSON_STRING || k == K_KEEP)
             continue;
         size_t start = (size_t)v.offset, end = string_end(rec, len, start);

@@ -577,6 +577,32 @@ Test(redact, names_of_restore_sessions)
     rd_free(r);
 }
 
+/* An identifying key over an object or an array: its names and bare strings are of its kind. */
+Test(redact, nested_under_identifying_keys)
+{
+    rd_redactor *r = keyed(KEY);
+    char *out = redact_one(r, "{\"organization\": {\"name\": \"Contoso Ltd\", \"id\": \"c1\","
+                              " \"displayName\": \"Contoso\", \"region\": {\"name\": \"x\"}},"
+                              " \"initiatedBy\": [\"CORP\\\\ann\", \"bob\"],"
+                              " \"tags\": [\"weekly\"], \"job\": {\"name\": \"weekly\"}}");
+    static const char *const originals[] = {"contoso", "corp", "ann", "bob", "\"x\"", NULL};
+    expect_absent(out, originals, out);
+    regex_t re;
+    cr_assert_eq(regcomp(&re,
+                         "^\\{\"organization\": \\{\"name\": \"org-" HEX "-" TAG
+                         "\", \"id\": \"c1\", "
+                         "\"displayName\": \"Org-" HEX "\", \"region\": \\{\"name\": \"org-" HEX
+                         "\"\\}\\}, \"initiatedBy\": \\[\"DOM-" UHEX "\\\\\\\\user-" HEX
+                         "\", \"user-" HEX "\"\\], \"tags\": \\[\"weekly\"\\], "
+                         "\"job\": \\{\"name\": \"weekly\"\\}\\}$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
+    cr_expect_eq(regexec(&re, out, 0, NULL, 0), 0, "%s", out);
+    regfree(&re);
+    free(out);
+    rd_free(r);
+}
+
 /* ---- Bytes: what is not replaced stays, what is replaced is valid JSON ---- */
 
 Test(redact, untouched_bytes_stay_byte_for_byte)
