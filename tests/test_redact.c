@@ -3,6 +3,7 @@
  * the replaced strings as it was, the same pseudonym for the same value, keys that change them,
  * `sessq stats` unchanged; the pseudonyms' documented forms; escapes; errors. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -668,6 +669,55 @@ Test(redact, errors_are_values)
     /* And it goes on working after a failure. */
     cr_expect_eq(rd_redact(r, "{\"id\": \"1\"}", 11, &out, &n, &err), RD_OK);
     cr_expect(n == 11 && !memcmp(out, "{\"id\": \"1\"}", 11));
+    rd_free(r);
+}
+
+/* Whether `text` is one JSON text (bad UTF-8 allowed: untouched strings keep their bytes). */
+static bool parses(const char *text, size_t n)
+{
+    json_parser *p = json_new(JSON_REPAIR_UTF8);
+    json_feed(p, text, n);
+    json_finish(p);
+    json_value v;
+    json_token t;
+    while ((t = json_next(p, &v)) != JSON_END && t != JSON_ERROR)
+        ;
+    json_free(p);
+    return t == JSON_END;
+}
+
+/* Every JSON text of JSONTestSuite that the tokenizer accepts comes out as valid JSON: odd
+ * escapes, surrogates, deep nesting, huge numbers. Every one it refuses is an error value. */
+Test(redact, jsontestsuite_texts_stay_valid)
+{
+    const char *dir = "testdata/jsontestsuite/test_parsing";
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    rd_redactor *r = keyed(KEY);
+    size_t tried = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n;
+        char *text = slurp(path, &n);
+        const char *out;
+        size_t out_n;
+        sq_error err;
+        int rc = rd_redact_value(r, text, n, &out, &out_n, &err);
+        if (parses(text, n)) {
+            cr_expect_eq(rc, RD_OK, "%s: %s", e->d_name, err.message);
+            cr_expect(rc != RD_OK || parses(out, out_n), "%s: the output does not parse",
+                      e->d_name);
+        } else {
+            cr_expect_eq(rc, RD_ERR_JSON, "%s", e->d_name);
+        }
+        tried++;
+        free(text);
+    }
+    closedir(d);
+    cr_expect_geq(tried, 300);
     rd_free(r);
 }
 
