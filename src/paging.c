@@ -1,0 +1,495 @@
+/* paging.c: pages kept with their href split into a collection key, and the walk over each
+ * collection's pages in offset order that finds gaps, repeats, overlaps and short pages. */
+#include "paging.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct pg_list {
+    pg_entry *items;
+    size_t n, cap;
+};
+
+uint64_t pg_fingerprint(uint64_t h, const char *source, const char *id, size_t id_len)
+{
+    const unsigned char *s = (const unsigned char *)(source ? source : "");
+    for (; *s; s++)
+        h = (h ^ *s) * UINT64_C(1099511628211);
+    h = (h ^ 0) * UINT64_C(1099511628211); /* the separator: "a" + "bc" is not "ab" + "c" */
+    for (size_t i = 0; i < id_len; i++)
+        h = (h ^ (unsigned char)id[i]) * UINT64_C(1099511628211);
+    return (h ^ 0xFF) * UINT64_C(1099511628211);
+}
+
+pg_list *pg_new(void) { return calloc(1, sizeof(pg_list)); }
+
+static void entry_free(pg_entry *e)
+{
+    free((char *)e->file);
+    free((char *)e->endpoint);
+    free((char *)e->query);
+}
+
+void pg_free(pg_list *l)
+{
+    if (!l)
+        return;
+    pg_truncate(l, 0);
+    free(l->items);
+    free(l);
+}
+
+void pg_truncate(pg_list *l, size_t n)
+{
+    while (l->n > n)
+        entry_free(&l->items[--l->n]);
+}
+
+size_t pg_count(const pg_list *l) { return l->n; }
+
+const pg_entry *pg_get(const pg_list *l, size_t i) { return &l->items[i]; }
+
+/* ---- the href ----------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *p;
+    size_t n;
+} span;
+
+/* Where the path begins: after "scheme://authority" when the href is absolute. */
+static const char *path_start(const char *h, const char *end)
+{
+    for (const char *q = h; q + 2 < end && *q != '/' && *q != '?' && *q != '#'; q++) {
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            const char *p = q + 3;
+            while (p < end && *p != '/' && *p != '?' && *p != '#')
+                p++;
+            return p;
+        }
+    }
+    return h;
+}
+
+/* A decimal number that fits in int64, else PG_ABSENT. */
+static int64_t number_of(span s)
+{
+    if (s.n == 0 || s.n > 18)
+        return PG_ABSENT;
+    int64_t v = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return PG_ABSENT;
+        v = v * 10 + (s.p[i] - '0');
+    }
+    return v;
+}
+
+static bool named(span name, const char *what)
+{
+    return name.n == strlen(what) && !strncasecmp(name.p, what, name.n);
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "name=value" with the name in lower case. */
+static char *parameter(span name, span value, bool has_value)
+{
+    char *s = malloc(name.n + value.n + 2);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < name.n; i++)
+        s[i] = (char)((name.p[i] >= 'A' && name.p[i] <= 'Z') ? name.p[i] | 0x20 : name.p[i]);
+    size_t n = name.n;
+    if (has_value) {
+        s[n++] = '=';
+        memcpy(s + n, value.p, value.n);
+        n += value.n;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+static char *join(char **params, size_t n)
+{
+    qsort(params, n, sizeof *params, by_text);
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(params[i]) + 1;
+    char *q = malloc(len), *o = q;
+    if (!q)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(params[i]);
+        if (i)
+            *o++ = '&';
+        memcpy(o, params[i], k);
+        o += k;
+    }
+    *o = '\0';
+    return q;
+}
+
+/* The query's parameters but the paging ones, normalized; the paging ones into *offset and
+ * *limit. NULL when out of memory. */
+static char *split_query(const char *p, const char *end, int64_t *offset, int64_t *limit)
+{
+    size_t cap = 1;
+    for (const char *q = p; q < end; q++)
+        cap += *q == '&';
+    char **params = calloc(cap, sizeof *params);
+    if (!params)
+        return NULL;
+    size_t n = 0;
+    bool ok = true;
+    while (p < end && ok) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        span name = {p, (size_t)((eq ? eq : stop) - p)};
+        span value = {eq ? eq + 1 : stop, eq ? (size_t)(stop - eq - 1) : 0};
+        if (named(name, "offset"))
+            *offset = number_of(value);
+        else if (named(name, "limit"))
+            *limit = number_of(value);
+        else if (name.n && !named(name, "setId"))
+            ok = (params[n++] = parameter(name, value, eq != NULL)) != NULL;
+        p = amp ? amp + 1 : end;
+    }
+    char *query = ok ? join(params, n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        free(params[i]);
+    free(params);
+    return query;
+}
+
+static char *lower_path(const char *p, const char *end)
+{
+    while (end - p > 1 && end[-1] == '/')
+        end--;
+    size_t n = (size_t)(end - p);
+    char *s = malloc(n + 2);
+    if (!s)
+        return NULL;
+    if (n == 0)
+        s[n++] = '/';
+    else
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] | 0x20 : p[i]);
+    s[n] = '\0';
+    return s;
+}
+
+static char *no_link_endpoint(const char *source)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s%spages without _links.self.href", source ? source : "",
+             source ? " " : "");
+    return strdup(buf);
+}
+
+/* Fills e->endpoint and e->query from the href; *offset and *limit get the href's. 0 or -1. */
+static int split_href(const pg_page *p, pg_entry *e, int64_t *offset, int64_t *limit)
+{
+    *offset = *limit = PG_ABSENT;
+    if (!p->href) {
+        e->endpoint = no_link_endpoint(p->source);
+        e->query = strdup("");
+        return e->endpoint && e->query ? 0 : -1;
+    }
+    const char *end = p->href + p->href_len;
+    const char *hash = memchr(p->href, '#', p->href_len);
+    if (hash)
+        end = hash;
+    const char *path = path_start(p->href, end);
+    const char *question = memchr(path, '?', (size_t)(end - path));
+    e->endpoint = lower_path(path, question ? question : end);
+    e->query = question ? split_query(question + 1, end, offset, limit) : strdup("");
+    return e->endpoint && e->query ? 0 : -1;
+}
+
+static int grow(pg_list *l)
+{
+    if (l->n < l->cap)
+        return 0;
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    pg_entry *items = realloc(l->items, cap * sizeof *items);
+    if (!items)
+        return -1;
+    l->items = items;
+    l->cap = cap;
+    return 0;
+}
+
+int pg_add(pg_list *l, const pg_page *p)
+{
+    pg_entry e = {0};
+    int64_t href_offset, href_limit;
+    if (split_href(p, &e, &href_offset, &href_limit) < 0) {
+        entry_free(&e);
+        return -1;
+    }
+    e.offset = p->offset >= 0 ? p->offset : href_offset;
+    if (e.offset < 0) {
+        entry_free(&e);
+        return 0;
+    }
+    e.limit = p->limit >= 0 ? p->limit : href_limit;
+    e.total = p->total >= 0 ? p->total : PG_ABSENT;
+    e.count = p->count;
+    e.fingerprint = p->fingerprint;
+    e.line = p->line;
+    e.column = p->column;
+    e.file = strdup(p->file ? p->file : "-");
+    if (!e.file || grow(l) < 0) {
+        entry_free(&e);
+        return -1;
+    }
+    l->items[l->n++] = e;
+    return 0;
+}
+
+int pg_append(pg_list *dst, const pg_list *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (grow(dst) < 0)
+            return -1;
+        const pg_entry *s = &src->items[i];
+        pg_entry e = *s;
+        e.file = strdup(s->file);
+        e.endpoint = strdup(s->endpoint);
+        e.query = strdup(s->query);
+        if (!e.file || !e.endpoint || !e.query) {
+            entry_free(&e);
+            return -1;
+        }
+        dst->items[dst->n++] = e;
+    }
+    return 0;
+}
+
+/* ---- the check ---------------------------------------------------------------------------- */
+
+/* Where a page's range ends (exclusive): what it asked for, or what it holds when that is
+ * more or the limit is unknown. */
+static int64_t end_of(const pg_entry *e)
+{
+    uint64_t size = e->limit > 0 && (uint64_t)e->limit > e->count ? (uint64_t)e->limit : e->count;
+    uint64_t end = (uint64_t)e->offset + size;
+    return end > INT64_MAX || end < size ? INT64_MAX : (int64_t)end;
+}
+
+static int64_t held_end(const pg_entry *e)
+{
+    uint64_t end = (uint64_t)e->offset + e->count;
+    return end > INT64_MAX || end < e->count ? INT64_MAX : (int64_t)end;
+}
+
+/* "FILE (offset 100, limit 100, 100 sessions)"; FILE:LINE when the page is not the file's
+ * first line. */
+static void describe(char *buf, size_t size, const pg_entry *e)
+{
+    char where[64] = "", limit[48] = "";
+    if (e->line > 1)
+        snprintf(where, sizeof where, ":%llu", (unsigned long long)e->line);
+    if (e->limit >= 0)
+        snprintf(limit, sizeof limit, ", limit %lld", (long long)e->limit);
+    snprintf(buf, size, "%.600s%s (offset %lld%s, %llu session%s)", e->file, where,
+             (long long)e->offset, limit, (unsigned long long)e->count, e->count == 1 ? "" : "s");
+}
+
+/* "offsets 300-399" or "offset 300". */
+static void range_text(char *buf, size_t size, int64_t from, int64_t to)
+{
+    if (from == to)
+        snprintf(buf, size, "offset %lld", (long long)from);
+    else
+        snprintf(buf, size, "offsets %lld-%lld", (long long)from, (long long)to);
+}
+
+typedef struct {
+    const pg_list *l;
+    fnd_list *findings;
+    char name[700]; /* the collection: endpoint[?query] */
+} checker;
+
+static int add(checker *c, fnd_code code, const pg_entry *at, const char *what)
+{
+    return fnd_add(c->findings, code, at->file, at->line, at->column, "%s: %s", c->name, what);
+}
+
+static int gap(checker *c, const pg_entry *before, const pg_entry *after, int64_t from)
+{
+    char range[64], a[800], b[800], what[2000];
+    range_text(range, sizeof range, from, after->offset - 1);
+    describe(b, sizeof b, after);
+    if (before) {
+        describe(a, sizeof a, before);
+        snprintf(what, sizeof what, "%s missing (no page covers them), between %s and %s", range, a,
+                 b);
+    } else {
+        snprintf(what, sizeof what, "%s missing (no page covers them), before %s", range, b);
+    }
+    return add(c, FND_PAGING_GAP, after, what);
+}
+
+static int overlap(checker *c, const pg_entry *first, const pg_entry *later, int64_t reach)
+{
+    char range[64], a[800], b[800], what[2000];
+    int64_t to = end_of(later) < reach ? end_of(later) : reach;
+    range_text(range, sizeof range, later->offset, to - 1);
+    describe(a, sizeof a, first);
+    describe(b, sizeof b, later);
+    snprintf(what, sizeof what, "%s are in two pages, %s and %s%s", range, a, b,
+             first->offset == later->offset
+                 ? ", which hold different sessions: the collection changed between the two reads"
+                 : "");
+    return add(c, FND_OVERLAPPING_PAGES, later, what);
+}
+
+static int duplicate(checker *c, const pg_entry *first, const pg_entry *again)
+{
+    char a[800], where[64] = "", what[2000];
+    describe(a, sizeof a, first);
+    if (again->line > 1)
+        snprintf(where, sizeof where, ":%llu", (unsigned long long)again->line);
+    snprintf(what, sizeof what, "%.600s%s holds the same page as %s: its sessions count once",
+             again->file, where, a);
+    return add(c, FND_DUPLICATE_PAGE, again, what);
+}
+
+static int short_page(checker *c, const pg_entry *e, const pg_entry *next)
+{
+    char a[800], b[800], what[2000];
+    describe(a, sizeof a, e);
+    describe(b, sizeof b, next);
+    snprintf(what, sizeof what,
+             "%s holds fewer sessions than its limit but is not the last page: %s follows", a, b);
+    return add(c, FND_SHORT_PAGE, e, what);
+}
+
+static int end_gap(checker *c, const pg_entry *last, int64_t total)
+{
+    char range[64], a[800], what[2000];
+    range_text(range, sizeof range, held_end(last), total - 1);
+    describe(a, sizeof a, last);
+    snprintf(what, sizeof what, "%s missing at the end (totalCount is %lld), after %s", range,
+             (long long)total, a);
+    return add(c, FND_PAGING_GAP, last, what);
+}
+
+/* A page of the collection being checked, sorted by offset, ties in input order. */
+typedef struct {
+    int64_t offset;
+    size_t i;
+    bool dup;
+} ref;
+
+static int by_offset(const void *a, const void *b)
+{
+    const ref *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static bool same_collection(const pg_entry *a, const pg_entry *b)
+{
+    return !strcmp(a->endpoint, b->endpoint) && !strcmp(a->query, b->query);
+}
+
+static bool same_page(const pg_entry *a, const pg_entry *b)
+{
+    return a->offset == b->offset && a->count == b->count && a->fingerprint == b->fingerprint;
+}
+
+/* The page at sorted index k repeats one before it at the same offset: that one, else NULL. */
+static const pg_entry *repeated(const pg_list *l, const ref *pages, size_t k)
+{
+    const pg_entry *e = &l->items[pages[k].i];
+    for (size_t j = k; j-- > 0 && pages[j].offset == e->offset;)
+        if (!pages[j].dup && same_page(&l->items[pages[j].i], e))
+            return &l->items[pages[j].i];
+    return NULL;
+}
+
+/* The first page after sorted index k that starts further on, or NULL. */
+static const pg_entry *next_page(const pg_list *l, const ref *pages, size_t n, size_t k)
+{
+    for (size_t j = k + 1; j < n; j++)
+        if (!pages[j].dup && pages[j].offset > pages[k].offset)
+            return &l->items[pages[j].i];
+    return NULL;
+}
+
+static int check_collection(checker *c, ref *pages, size_t n)
+{
+    const pg_list *l = c->l;
+    qsort(pages, n, sizeof *pages, by_offset);
+    int64_t reach = 0, total = PG_ABSENT;
+    const pg_entry *reacher = NULL, *last = NULL;
+    for (size_t k = 0; k < n; k++) {
+        const pg_entry *e = &l->items[pages[k].i];
+        const pg_entry *first = repeated(l, pages, k);
+        pages[k].dup = first != NULL;
+        if (first) {
+            if (duplicate(c, first, e) < 0)
+                return -1;
+            continue;
+        }
+        if (e->offset > reach && gap(c, reacher, e, reach) < 0)
+            return -1;
+        if (e->offset < reach && overlap(c, reacher, e, reach) < 0)
+            return -1;
+        if (end_of(e) > reach || !reacher) {
+            reach = end_of(e);
+            reacher = e;
+        }
+        if (!last || held_end(e) >= held_end(last))
+            last = e;
+        if (e->total > total)
+            total = e->total;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const pg_entry *e = &l->items[pages[k].i];
+        const pg_entry *next = next_page(l, pages, n, k);
+        if (!pages[k].dup && e->limit >= 0 && e->count < (uint64_t)e->limit && next &&
+            short_page(c, e, next) < 0)
+            return -1;
+    }
+    if (last && total > held_end(last) && end_gap(c, last, total) < 0)
+        return -1;
+    return 0;
+}
+
+int pg_check(const pg_list *l, fnd_list *findings)
+{
+    if (l->n == 0)
+        return 0;
+    ref *pages = malloc(l->n * sizeof *pages);
+    bool *done = calloc(l->n, sizeof *done);
+    int rc = pages && done ? 0 : -1;
+    checker c = {l, findings, ""};
+    for (size_t i = 0; i < l->n && rc == 0; i++) {
+        if (done[i])
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < l->n; j++)
+            if (!done[j] && same_collection(&l->items[i], &l->items[j])) {
+                done[j] = true;
+                pages[n++] = (ref){l->items[j].offset, j, false};
+            }
+        const pg_entry *e = &l->items[i];
+        snprintf(c.name, sizeof c.name, "%.400s%s%.280s", e->endpoint, *e->query ? "?" : "",
+                 e->query);
+        rc = check_collection(&c, pages, n);
+    }
+    free(pages);
+    free(done);
+    return rc;
+}
