@@ -345,7 +345,8 @@ static int overlap(checker *c, const pg_entry *first, const pg_entry *later, int
     range_text(range, sizeof range, later->offset, to - 1);
     describe(a, sizeof a, first);
     describe(b, sizeof b, later);
-    snprintf(what, sizeof what, "%s are in two pages, %s and %s%s", range, a, b,
+    snprintf(what, sizeof what, "%s %s in two pages, %s and %s%s", range,
+             later->offset == to - 1 ? "is" : "are", a, b,
              first->offset == later->offset
                  ? ", which hold different sessions: the collection changed between the two reads"
                  : "");
