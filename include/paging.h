@@ -49,10 +49,16 @@ uint64_t pg_fingerprint(uint64_t h, const char *source, const char *id, size_t i
 pg_list *pg_new(void);
 void pg_free(pg_list *l);
 
+enum { PG_ERR_NOMEM = -1, PG_ERR_LIMIT = -2 };
+
+/* Bounds the memory the pages may hold, in bytes (0: no bound): a file of millions of tiny
+ * envelopes must not take the machine. */
+void pg_set_limit(pg_list *l, size_t bytes);
+
 /* Keeps a copy of page `p`; an envelope with no offset (in its keys or its href) is not a page
- * and is left out. Returns 0, or -1 when out of memory. */
+ * and is left out. Returns 0, PG_ERR_NOMEM, or PG_ERR_LIMIT (over the bound; nothing kept). */
 int pg_add(pg_list *l, const pg_page *p);
-/* Adds every page of `src` to `dst`, in order. 0, or -1 when out of memory. */
+/* Adds every page of `src` to `dst`, in order: 0, PG_ERR_NOMEM or PG_ERR_LIMIT. */
 int pg_append(pg_list *dst, const pg_list *src);
 /* Forgets the pages from index `n` on (those of an input that could not be read). */
 void pg_truncate(pg_list *l, size_t n);

@@ -11,6 +11,7 @@
 struct pg_list {
     pg_entry *items;
     size_t n, cap;
+    size_t memory, limit; /* bytes the pages hold, and the most they may (0: no bound) */
 };
 
 uint64_t pg_fingerprint(uint64_t h, const char *source, const char *id, size_t id_len)
@@ -42,10 +43,47 @@ void pg_free(pg_list *l)
     free(l);
 }
 
+static int grow(pg_list *l)
+{
+    if (l->n < l->cap)
+        return 0;
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    pg_entry *items = realloc(l->items, cap * sizeof *items);
+    if (!items)
+        return PG_ERR_NOMEM;
+    l->items = items;
+    l->cap = cap;
+    return 0;
+}
+
+static size_t entry_memory(const pg_entry *e)
+{
+    return sizeof *e + strlen(e->file) + strlen(e->endpoint) + strlen(e->query) + 3;
+}
+
 void pg_truncate(pg_list *l, size_t n)
 {
-    while (l->n > n)
-        entry_free(&l->items[--l->n]);
+    while (l->n > n) {
+        pg_entry *e = &l->items[--l->n];
+        l->memory -= entry_memory(e);
+        entry_free(e);
+    }
+}
+
+void pg_set_limit(pg_list *l, size_t bytes) { l->limit = bytes; }
+
+/* Keeps `e` (whose strings it takes over): 0, PG_ERR_NOMEM or PG_ERR_LIMIT. */
+static int keep(pg_list *l, pg_entry *e)
+{
+    size_t need = entry_memory(e);
+    int rc = l->limit && l->memory + need > l->limit ? PG_ERR_LIMIT : grow(l);
+    if (rc < 0) {
+        entry_free(e);
+        return rc;
+    }
+    l->memory += need;
+    l->items[l->n++] = *e;
+    return 0;
 }
 
 size_t pg_count(const pg_list *l) { return l->n; }
@@ -213,26 +251,13 @@ static int split_href(const pg_page *p, pg_entry *e, int64_t *offset, int64_t *l
     return e->endpoint && e->query ? 0 : -1;
 }
 
-static int grow(pg_list *l)
-{
-    if (l->n < l->cap)
-        return 0;
-    size_t cap = l->cap ? l->cap * 2 : 16;
-    pg_entry *items = realloc(l->items, cap * sizeof *items);
-    if (!items)
-        return -1;
-    l->items = items;
-    l->cap = cap;
-    return 0;
-}
-
 int pg_add(pg_list *l, const pg_page *p)
 {
     pg_entry e = {0};
     int64_t href_offset, href_limit;
     if (split_href(p, &e, &href_offset, &href_limit) < 0) {
         entry_free(&e);
-        return -1;
+        return PG_ERR_NOMEM;
     }
     e.offset = p->offset >= 0 ? p->offset : href_offset;
     if (e.offset < 0) {
@@ -246,19 +271,16 @@ int pg_add(pg_list *l, const pg_page *p)
     e.line = p->line;
     e.column = p->column;
     e.file = strdup(p->file ? p->file : "-");
-    if (!e.file || grow(l) < 0) {
+    if (!e.file) {
         entry_free(&e);
-        return -1;
+        return PG_ERR_NOMEM;
     }
-    l->items[l->n++] = e;
-    return 0;
+    return keep(l, &e);
 }
 
 int pg_append(pg_list *dst, const pg_list *src)
 {
     for (size_t i = 0; i < src->n; i++) {
-        if (grow(dst) < 0)
-            return -1;
         const pg_entry *s = &src->items[i];
         pg_entry e = *s;
         e.file = strdup(s->file);
@@ -266,9 +288,11 @@ int pg_append(pg_list *dst, const pg_list *src)
         e.query = strdup(s->query);
         if (!e.file || !e.endpoint || !e.query) {
             entry_free(&e);
-            return -1;
+            return PG_ERR_NOMEM;
         }
-        dst->items[dst->n++] = e;
+        int rc = keep(dst, &e);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -468,29 +492,65 @@ static int check_collection(checker *c, ref *pages, size_t n)
     return 0;
 }
 
+/* Pages ordered by collection, then input order: each collection is one run. */
+typedef struct {
+    const pg_entry *e;
+    size_t i;
+} member;
+
+static int by_collection(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    int c = strcmp(x->e->endpoint, y->e->endpoint);
+    if (!c)
+        c = strcmp(x->e->query, y->e->query);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* A collection: a run of members, and the input index of its first page. */
+typedef struct {
+    size_t from, n, first;
+} run;
+
+static int by_first(const void *a, const void *b)
+{
+    const run *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
 int pg_check(const pg_list *l, fnd_list *findings)
 {
     if (l->n == 0)
         return 0;
+    member *members = malloc(l->n * sizeof *members);
+    run *runs = malloc(l->n * sizeof *runs);
     ref *pages = malloc(l->n * sizeof *pages);
-    bool *done = calloc(l->n, sizeof *done);
-    int rc = pages && done ? 0 : -1;
+    int rc = members && runs && pages ? 0 : -1;
+    size_t nruns = 0;
+    for (size_t i = 0; i < l->n && rc == 0; i++)
+        members[i] = (member){&l->items[i], i};
+    if (rc == 0) {
+        qsort(members, l->n, sizeof *members, by_collection);
+        for (size_t i = 0; i < l->n; i++) {
+            if (i == 0 || !same_collection(members[i - 1].e, members[i].e))
+                runs[nruns++] = (run){i, 0, members[i].i};
+            runs[nruns - 1].n++;
+        }
+        qsort(runs, nruns, sizeof *runs, by_first);
+    }
     checker c = {l, findings, ""};
-    for (size_t i = 0; i < l->n && rc == 0; i++) {
-        if (done[i])
-            continue;
-        size_t n = 0;
-        for (size_t j = i; j < l->n; j++)
-            if (!done[j] && same_collection(&l->items[i], &l->items[j])) {
-                done[j] = true;
-                pages[n++] = (ref){l->items[j].offset, j, false};
-            }
-        const pg_entry *e = &l->items[i];
+    for (size_t r = 0; r < nruns && rc == 0; r++) {
+        for (size_t k = 0; k < runs[r].n; k++) {
+            const member *m = &members[runs[r].from + k];
+            pages[k] = (ref){m->e->offset, m->i, false};
+        }
+        const pg_entry *e = &l->items[runs[r].first];
         snprintf(c.name, sizeof c.name, "%.400s%s%.280s", e->endpoint, *e->query ? "?" : "",
                  e->query);
-        rc = check_collection(&c, pages, n);
+        rc = check_collection(&c, pages, runs[r].n);
     }
+    free(members);
+    free(runs);
     free(pages);
-    free(done);
     return rc;
 }
