@@ -340,6 +340,17 @@ static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
     return SQ_EXIT_OK;
 }
 
+/* Adds the pages a worker read, after those of the inputs before it. */
+static sq_exit merge_pages(const reading *x, const item *it)
+{
+    int rc = pg_append(x->pages, it->pages);
+    if (rc == 0)
+        return SQ_EXIT_OK;
+    sq_error e = {.code = rc == PG_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
+                  .message = rc == PG_ERR_LIMIT ? SHP_LIMIT_MESSAGE : "out of memory"};
+    return read_problem(x, it->name, &e);
+}
+
 /* Reports what reading an item gave and adds its sessions, in input order. */
 static sq_exit settle(const reading *x, tbl_table *t, item *it)
 {
@@ -360,8 +371,8 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
     } else {
         if (it->log)
             status = merge_log(x, t, it);
-        if (status == SQ_EXIT_OK && it->pages && pg_append(x->pages, it->pages) < 0)
-            status = problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, it->name, 0, 0, "out of memory");
+        if (status == SQ_EXIT_OK && it->pages)
+            status = merge_pages(x, it);
         x->stats->documents += it->stats.documents;
         x->stats->records += it->stats.records;
     }
@@ -381,10 +392,11 @@ typedef struct {
     item *items;
     size_t n;
     progress *progress;
-    bool pages;     /* each item keeps its pages */
-    size_t next;    /* the next item a worker takes */
-    size_t settled; /* items the main thread has settled */
-    size_t window;  /* how far workers may run ahead of settling */
+    bool pages;        /* each item keeps its pages */
+    size_t max_memory; /* what they may hold */
+    size_t next;       /* the next item a worker takes */
+    size_t settled;    /* items the main thread has settled */
+    size_t window;     /* how far workers may run ahead of settling */
     bool stop;
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -405,6 +417,8 @@ static void *worker(void *arg)
             it->log = tbl_new_log();
             it->findings = fnd_new();
             it->pages = p->pages ? pg_new() : NULL;
+            if (it->pages)
+                pg_set_limit(it->pages, p->max_memory);
             if (it->log && it->findings && (it->pages || !p->pages))
                 read_item(it, it->log, it->findings, it->pages, p->progress);
             else
@@ -428,6 +442,7 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
               n,
               x->progress,
               x->pages != NULL,
+              x->o->max_memory,
               0,
               0,
               4 * (size_t)jobs,
@@ -546,6 +561,8 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli
         reading x = {o, stats, &p, o->findings ? pg_new() : NULL};
         bool go_on = o->keep_going || o->as_findings;
         unsigned jobs = o->jobs ? o->jobs : 1;
+        if (x.pages)
+            pg_set_limit(x.pages, o->max_memory);
         if (o->findings && !x.pages)
             status = problem(&x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "out of memory");
         else

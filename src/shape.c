@@ -609,7 +609,8 @@ static int describe_page(shp_reader *r)
                  paging_value(&r->top, F_TOTAL),
                  r->page_count,
                  r->page_fingerprint};
-    return pg_add(r->pages, &p) < 0 ? fail_nomem(r) : 0;
+    int rc = pg_add(r->pages, &p);
+    return rc == PG_ERR_LIMIT ? fail_limit(r) : rc < 0 ? fail_nomem(r) : 0;
 }
 
 static int finish_envelope(shp_reader *r)
