@@ -299,12 +299,15 @@ Test(paging, collections_are_told_apart_by_query)
 
 Test(paging, findings_come_collection_by_collection_in_order_of_first_reading)
 {
-    add_full("b2.json", 1, "/v6/DataRetrievalSessions", 2, 2, PG_ABSENT, 2, records("b", 2));
+    /* /v6/restoresessions sorts after /v6/dataretrievalsessions, but is read first */
     add("p1.json", 1, 1, 1);
+    add_full("b2.json", 1, "/v6/DataRetrievalSessions", 2, 2, PG_ABSENT, 2, records("b", 2));
+    add("p3.json", 3, 1, 1);
     check();
-    cr_assert_eq(fnd_count(F), 2);
-    cr_expect_str_eq(fnd_get(F, 0)->file, "b2.json");
-    cr_expect_str_eq(fnd_get(F, 1)->file, "p1.json");
+    cr_assert_eq(fnd_count(F), 3);
+    cr_expect_str_eq(fnd_get(F, 0)->file, "p1.json");
+    cr_expect_str_eq(fnd_get(F, 1)->file, "p3.json");
+    cr_expect_str_eq(fnd_get(F, 2)->file, "b2.json");
 }
 
 Test(paging, unknown_limit_covers_what_the_page_holds)
@@ -325,6 +328,24 @@ Test(paging, huge_offsets_do_not_overflow)
     check();
     cr_expect_eq(fnd_total(F, FND_ERROR), 1, "the gap before the first page");
     cr_expect_eq(fnd_total(F, FND_WARNING), 0, "no overlap made up by a wrapped sum");
+}
+
+Test(paging, pages_over_the_memory_bound_are_refused)
+{
+    pg_set_limit(L, 4096);
+    int rc = 0;
+    size_t i = 0;
+    for (; i < 1000 && rc == 0; i++) {
+        pg_page p = {"f.json",  i + 1, 1, "/v6/RestoreSessions", 19, NULL, (int64_t)i, 1,
+                     PG_ABSENT, 1,     i};
+        rc = pg_add(L, &p);
+    }
+    cr_expect_eq(rc, PG_ERR_LIMIT);
+    cr_expect_lt(pg_count(L), 100, "a few pages fit in 4 KiB, not a thousand");
+    cr_expect_eq(pg_count(L), i - 1, "the refused page is not kept");
+    pg_truncate(L, 0);
+    pg_page p = {"f.json", 1, 1, "/v6/RestoreSessions", 19, NULL, 0, 1, PG_ABSENT, 1, 0};
+    cr_expect_eq(pg_add(L, &p), 0, "forgotten pages give their memory back");
 }
 
 Test(paging, no_pages_no_findings)

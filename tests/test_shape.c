@@ -1889,3 +1889,19 @@ Test(shape, a_failed_input_takes_its_pages_back)
     cr_expect_eq(pg_get(pages, 0)->offset, 0);
     pg_free(pages);
 }
+
+Test(shape, pages_over_their_memory_bound_stop_the_read)
+{
+    pg_list *pages = pg_new();
+    pg_set_limit(pages, 2048);
+    shp_set_pages(R, pages);
+    sbuf b = {0};
+    for (int i = 0; i < 500; i++)
+        sb_printf(&b, "{\"offset\": %d, \"results\": []}\n", i);
+    sq_error err;
+    cr_assert_eq(read_raw(b.p, b.n, &err), -1);
+    cr_expect_eq(err.code, SHP_ERR_LIMIT);
+    cr_expect_eq(pg_count(pages), 0, "the failed input took its pages back");
+    free(b.p);
+    pg_free(pages);
+}
