@@ -111,7 +111,7 @@ static const char *path_start(const char *h, const char *end)
     return h;
 }
 
-/* A decimal number that fits in int64, else PG_ABSENT. */
+/* A decimal number of at most 18 digits (it fits in int64), else PG_ABSENT. */
 static int64_t number_of(span s)
 {
     if (s.n == 0 || s.n > 18)
@@ -408,18 +408,33 @@ static int end_gap(checker *c, const pg_entry *last, int64_t total)
     return add(c, FND_PAGING_GAP, last, what);
 }
 
-/* A page of the collection being checked, sorted by offset, ties in input order. */
+/* A page of the collection being checked. */
 typedef struct {
-    int64_t offset;
-    size_t i;
-    bool dup;
+    const pg_entry *e;
+    size_t i;                /* its input order */
+    const pg_entry *same_as; /* the first page read with the same content, when it repeats one */
+    const pg_entry *next;    /* the first page after it that starts further on, or NULL */
 } ref;
 
+/* In offset order, ties in input order: the order of the walk. */
 static int by_offset(const void *a, const void *b)
 {
     const ref *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
+    if (x->e->offset != y->e->offset)
+        return x->e->offset < y->e->offset ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Pages of the same content next to each other, the first read first. */
+static int by_content(const void *a, const void *b)
+{
+    const ref *x = a, *y = b;
+    if (x->e->offset != y->e->offset)
+        return x->e->offset < y->e->offset ? -1 : 1;
+    if (x->e->count != y->e->count)
+        return x->e->count < y->e->count ? -1 : 1;
+    if (x->e->fingerprint != y->e->fingerprint)
+        return x->e->fingerprint < y->e->fingerprint ? -1 : 1;
     return (x->i > y->i) - (x->i < y->i);
 }
 
@@ -433,37 +448,41 @@ static bool same_page(const pg_entry *a, const pg_entry *b)
     return a->offset == b->offset && a->count == b->count && a->fingerprint == b->fingerprint;
 }
 
-/* The page at sorted index k repeats one before it at the same offset: that one, else NULL. */
-static const pg_entry *repeated(const pg_list *l, const ref *pages, size_t k)
+/* Sorts the pages for the walk, noting which repeat another and which page follows each. */
+static void order_pages(ref *pages, size_t n)
 {
-    const pg_entry *e = &l->items[pages[k].i];
-    for (size_t j = k; j-- > 0 && pages[j].offset == e->offset;)
-        if (!pages[j].dup && same_page(&l->items[pages[j].i], e))
-            return &l->items[pages[j].i];
-    return NULL;
-}
-
-/* The first page after sorted index k that starts further on, or NULL. */
-static const pg_entry *next_page(const pg_list *l, const ref *pages, size_t n, size_t k)
-{
-    for (size_t j = k + 1; j < n; j++)
-        if (!pages[j].dup && pages[j].offset > pages[k].offset)
-            return &l->items[pages[j].i];
-    return NULL;
+    qsort(pages, n, sizeof *pages, by_content);
+    for (size_t k = 0, first = 0; k < n; k++) {
+        if (!same_page(pages[first].e, pages[k].e))
+            first = k;
+        pages[k].same_as = first == k ? NULL : pages[first].e;
+    }
+    qsort(pages, n, sizeof *pages, by_offset);
+    const pg_entry *nearest = NULL;
+    for (size_t k = n; k > 0;) {
+        size_t to = k;
+        while (k > 0 && pages[k - 1].e->offset == pages[to - 1].e->offset)
+            k--;
+        const pg_entry *first = NULL;
+        for (size_t j = k; j < to; j++) {
+            pages[j].next = nearest;
+            if (!first && !pages[j].same_as)
+                first = pages[j].e;
+        }
+        if (first)
+            nearest = first;
+    }
 }
 
 static int check_collection(checker *c, ref *pages, size_t n)
 {
-    const pg_list *l = c->l;
-    qsort(pages, n, sizeof *pages, by_offset);
+    order_pages(pages, n);
     int64_t reach = 0, total = PG_ABSENT;
     const pg_entry *reacher = NULL, *last = NULL;
     for (size_t k = 0; k < n; k++) {
-        const pg_entry *e = &l->items[pages[k].i];
-        const pg_entry *first = repeated(l, pages, k);
-        pages[k].dup = first != NULL;
-        if (first) {
-            if (duplicate(c, first, e) < 0)
+        const pg_entry *e = pages[k].e;
+        if (pages[k].same_as) {
+            if (duplicate(c, pages[k].same_as, e) < 0)
                 return -1;
             continue;
         }
@@ -481,10 +500,9 @@ static int check_collection(checker *c, ref *pages, size_t n)
             total = e->total;
     }
     for (size_t k = 0; k < n; k++) {
-        const pg_entry *e = &l->items[pages[k].i];
-        const pg_entry *next = next_page(l, pages, n, k);
-        if (!pages[k].dup && e->limit >= 0 && e->count < (uint64_t)e->limit && next &&
-            short_page(c, e, next) < 0)
+        const pg_entry *e = pages[k].e;
+        if (!pages[k].same_as && e->limit >= 0 && e->count < (uint64_t)e->limit && pages[k].next &&
+            short_page(c, e, pages[k].next) < 0)
             return -1;
     }
     if (last && total > held_end(last) && end_gap(c, last, total) < 0)
@@ -542,7 +560,7 @@ int pg_check(const pg_list *l, fnd_list *findings)
     for (size_t r = 0; r < nruns && rc == 0; r++) {
         for (size_t k = 0; k < runs[r].n; k++) {
             const member *m = &members[runs[r].from + k];
-            pages[k] = (ref){m->e->offset, m->i, false};
+            pages[k] = (ref){m->e, m->i, NULL, NULL};
         }
         const pg_entry *e = &l->items[runs[r].first];
         snprintf(c.name, sizeof c.name, "%.400s%s%.280s", e->endpoint, *e->query ? "?" : "",
