@@ -39,8 +39,9 @@ $(BUILD)/unit-tests: $(TESTOBJ) $(LIBOBJ)
 
 # Criterion runs every test (unit, conformance, CLI); `check` runs them once as built and
 # once under AddressSanitizer and UndefinedBehaviorSanitizer, whose summary line comes last.
-test: $(BUILD)/sessq $(BUILD)/unit-tests
-	SESSQ=$(abspath $(BUILD)/sessq) $(TEST_ENV) $(BUILD)/unit-tests --jobs=2
+test: $(BUILD)/sessq $(BUILD)/unit-tests $(BUILD)/bench/gendump
+	SESSQ=$(abspath $(BUILD)/sessq) GENDUMP=$(abspath $(BUILD)/bench/gendump) $(TEST_ENV) \
+		$(BUILD)/unit-tests --jobs=2
 
 check: test
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -99,6 +100,12 @@ BENCH_LDLIBS =
 $(BENCH_DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh bench
 	@mkdir -p $(@D) && touch $@
+
+# The generator needs libc alone: scripts/genpages.sh and the tests build it without bench's
+# dependencies.
+$(BENCH_BUILD)/gendump: bench/gendump.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BENCH_BUILD)/yajl_count: BENCH_LDLIBS = -lyajl
 $(BENCH_BUILD)/%: bench/%.c | $(BENCH_DEPS_OK)

@@ -654,6 +654,17 @@ static void write_document(writer *w, generator *g, const shape *sh, unsigned lo
     put(w, "\n", 1);
 }
 
+/* Draws the first `n` sessions without writing them: pages that start further on hold the very
+ * sessions a full run puts there. */
+static void skip_sessions(generator *g, const shape *sh, unsigned long long n)
+{
+    session s;
+    for (unsigned long long i = 0; i < n && g->index < g->total; i++) {
+        draw_session(g, &s, sh);
+        g->index++;
+    }
+}
+
 /* One file per page, named and enveloped as a script paging through the API would save them. */
 static void write_pages(writer *w, generator *g, const shape *sh, unsigned long long size,
                         const char *dir)
@@ -677,12 +688,12 @@ static void write_pages(writer *w, generator *g, const shape *sh, unsigned long 
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: gendump [--sessions N] [--shape v6-restore|v6-retrieval|v5|azure] "
-            "[--pretty]\n"
-            "               [--pages SIZE DIR] [--seed S]\n"
-            "Writes N (default 1000) synthetic sessions as one response to standard output,\n"
-            "or as page files of SIZE sessions in DIR. The same options give the same bytes.\n");
+    fprintf(fp, "usage: gendump [--sessions N] [--shape v6-restore|v6-retrieval|v5|azure] "
+                "[--pretty]\n"
+                "               [--pages SIZE DIR [--first OFFSET]] [--seed S]\n"
+                "Writes N (default 1000) synthetic sessions as one response to standard output,\n"
+                "or as page files of SIZE sessions in DIR, the first at OFFSET (default 0). The\n"
+                "same options give the same bytes.\n");
 }
 
 static unsigned long long number_arg(const char *opt, const char *text)
@@ -707,7 +718,7 @@ static const shape *shape_arg(const char *text)
 }
 
 typedef struct {
-    unsigned long long sessions, page_size;
+    unsigned long long sessions, page_size, first;
     const char *page_dir;
     const shape *shape;
     int pretty;
@@ -716,7 +727,7 @@ typedef struct {
 
 static options parse_options(int argc, char **argv)
 {
-    options o = {1000, 0, NULL, &shapes[0], 0, 1};
+    options o = {1000, 0, 0, NULL, &shapes[0], 0, 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int left = argc - i - 1;
@@ -724,6 +735,8 @@ static options parse_options(int argc, char **argv)
             o.pretty = 1;
         else if (!strcmp(a, "--sessions") && left >= 1)
             o.sessions = number_arg(a, argv[++i]);
+        else if (!strcmp(a, "--first") && left >= 1)
+            o.first = number_arg(a, argv[++i]);
         else if (!strcmp(a, "--seed") && left >= 1)
             o.seed = number_arg(a, argv[++i]);
         else if (!strcmp(a, "--shape") && left >= 1)
@@ -738,6 +751,10 @@ static options parse_options(int argc, char **argv)
             usage(stderr);
             exit(64);
         }
+    }
+    if (o.first && !o.page_dir) {
+        fprintf(stderr, "gendump: --first goes with --pages\n");
+        exit(64);
     }
     if (o.page_dir && !o.page_size) {
         fprintf(stderr, "gendump: --pages needs a SIZE of at least 1\n");
@@ -763,9 +780,10 @@ int main(int argc, char **argv)
     generator g = {{o.seed}, 1646092800LL * TICKS_PER_SEC, 0, o.sessions};
     make_policies(o.seed);
     w.pretty = o.pretty;
-    if (o.page_dir)
+    if (o.page_dir) {
+        skip_sessions(&g, o.shape, o.first);
         write_pages(&w, &g, o.shape, o.page_size, o.page_dir);
-    else {
+    } else {
         w.fd = STDOUT_FILENO;
         w.path = "standard output";
         write_document(&w, &g, o.shape, o.sessions, o.sessions);

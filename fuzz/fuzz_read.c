@@ -3,7 +3,9 @@
  * and every finding's text read. The table already holds one known session before the input is
  * read, so that a failed read can be checked to leave it exactly as it was (the same rows, the
  * known row's values unchanged); an input that reads is read a second time, which must change
- * nothing (deduplication by source and id keeps every row in its place, with its last values). */
+ * nothing (deduplication by source and id keeps every row in its place, with its last values).
+ * Every envelope is also kept as a page, taken back when its input fails, and the paging check
+ * runs over them at the end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "findings.h"
 #include "input.h"
+#include "paging.h"
 #include "session.h"
 #include "shape.h"
 #include "table.h"
@@ -116,24 +119,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tbl_table *t = tbl_new();
     fnd_list *findings = fnd_new();
-    shp_reader *r = t && findings ? shp_new(t, findings) : NULL;
+    pg_list *pages = pg_new();
+    shp_reader *r = t && findings && pages ? shp_new(t, findings) : NULL;
     sq_error err;
 
-    require(r != NULL, "tbl_new, fnd_new, shp_new");
+    require(r != NULL, "tbl_new, fnd_new, pg_new, shp_new");
+    shp_set_pages(r, pages);
     require(read_buffer(r, KNOWN, sizeof KNOWN - 1, &err) == 0 && tbl_count(t) == 1,
             "the known document reads as one session");
+    require(pg_count(pages) == 1, "the known envelope is one page");
     uint64_t known = read_table(t);
 
     if (read_buffer(r, data, size, &err) != 0) {
         check_failure(&err);
         require(read_table(t) == known, "a failed read leaves the table as it was");
+        require(pg_count(pages) == 1, "a failed read takes its pages back");
     } else {
         /* Every session read again replaces itself with the same values, in the same place. */
         uint64_t first = read_table(t);
+        size_t once = pg_count(pages) - 1;
         require(read_buffer(r, data, size, &err) == 0, "the same input reads again");
         require(read_table(t) == first, "reading the same input again changes the table");
+        require(pg_count(pages) == 1 + 2 * once, "the same input gives the same pages again");
     }
+    require(pg_check(pages, findings) == 0, "the paging check runs");
     read_findings(findings);
+    pg_free(pages);
     shp_free(r);
     fnd_free(findings);
     tbl_free(t);

@@ -19,7 +19,7 @@ log=$dir/$target.log
 
 mkdir -p "$corpus"
 # Flattened names, as the same name is in several folders.
-find testdata/fixtures testdata/cases testdata/demo testdata/jsontestsuite/test_parsing fuzz/seeds \
+find testdata/fixtures testdata/cases testdata/demo testdata/paging testdata/jsontestsuite/test_parsing fuzz/seeds \
     -type f |
     while IFS= read -r f; do cp "$f" "$corpus/$(printf '%s' "$f" | tr / _)"; done
 

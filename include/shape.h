@@ -8,6 +8,7 @@
 
 #include "findings.h"
 #include "input.h"
+#include "paging.h"
 #include "sessq.h"
 #include "table.h"
 
@@ -39,6 +40,10 @@ void shp_free(shp_reader *r);
  * (the table is as before; findings already added stay) and `err` says what and where
  * (err->code is an SHP_ERR_*; err->detail is owned by the reader, valid until its next call). */
 int shp_read(shp_reader *r, in_source *src, sq_error *err);
+
+/* Every envelope read from now on is also described, as a page, in `pages` (the caller's;
+ * NULL: not). The pages of an input that fails are taken back out. */
+void shp_set_pages(shp_reader *r, pg_list *pages);
 
 /* Told, after each chunk, how many bytes of the input (as stored) were read since last time. */
 typedef void (*shp_progress_fn)(void *ctx, uint64_t bytes);

@@ -14,6 +14,7 @@
 
 #include "input.h"
 #include "json.h"
+#include "paging.h"
 #include "shape.h"
 
 const char cli_common_help[] =
@@ -76,6 +77,7 @@ typedef struct {
     const cli_read_options *o;
     cli_read_stats *stats;
     progress *progress;
+    pg_list *pages; /* every envelope read, as a page (NULL when there are no findings) */
 } reading;
 
 /* Reports one problem with an input and returns the exit status it stands for. */
@@ -158,6 +160,7 @@ typedef struct {
     char detail[48]; /* err.detail's text: the reader that made it is gone */
     tbl_table *log;
     fnd_list *findings;
+    pg_list *pages;
     shp_stats stats;
 } item;
 
@@ -167,9 +170,11 @@ static void item_free(item *it)
     free(it->name);
     tbl_free(it->log);
     fnd_free(it->findings);
+    pg_free(it->pages);
     it->path = it->name = NULL;
     it->log = NULL;
     it->findings = NULL;
+    it->pages = NULL;
 }
 
 /* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
@@ -283,8 +288,8 @@ static void end_progress(progress *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-/* Reads one file into `table` (the real one, or the item's own log). */
-static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *p)
+/* Reads one file into `table` (the real one, or the item's own log), its pages into `pages`. */
+static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *pages, progress *p)
 {
     in_source *src = in_open(it->path, &it->err);
     if (!src)
@@ -292,8 +297,10 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *
     it->opened = true;
     it->name = strdup(in_name(src));
     shp_reader *r = it->name ? shp_new(table, findings) : NULL;
-    if (r)
+    if (r) {
         shp_set_progress(r, count_bytes, p);
+        shp_set_pages(r, pages);
+    }
     if (!r) {
         it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
     } else if (shp_read(r, src, &it->err) == 0) {
@@ -334,6 +341,17 @@ static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
     return SQ_EXIT_OK;
 }
 
+/* Adds the pages a worker read, after those of the inputs before it. */
+static sq_exit merge_pages(const reading *x, const item *it)
+{
+    int rc = pg_append(x->pages, it->pages);
+    if (rc == 0)
+        return SQ_EXIT_OK;
+    sq_error e = {.code = rc == PG_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
+                  .message = rc == PG_ERR_LIMIT ? SHP_LIMIT_MESSAGE : "out of memory"};
+    return read_problem(x, it->name, &e);
+}
+
 /* Reports what reading an item gave and adds its sessions, in input order. */
 static sq_exit settle(const reading *x, tbl_table *t, item *it)
 {
@@ -354,6 +372,8 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
     } else {
         if (it->log)
             status = merge_log(x, t, it);
+        if (status == SQ_EXIT_OK && it->pages)
+            status = merge_pages(x, it);
         x->stats->documents += it->stats.documents;
         x->stats->records += it->stats.records;
     }
@@ -375,9 +395,11 @@ typedef struct {
     item *items;
     size_t n;
     progress *progress;
-    size_t next;    /* the next item a worker takes */
-    size_t settled; /* items the main thread has settled */
-    size_t window;  /* how far workers may run ahead of settling */
+    bool pages;        /* each item keeps its pages */
+    size_t max_memory; /* what they may hold */
+    size_t next;       /* the next item a worker takes */
+    size_t settled;    /* items the main thread has settled */
+    size_t window;     /* how far workers may run ahead of settling */
     bool stop;
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -421,8 +443,11 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (wanted) {
             it->findings = fnd_new();
-            if (it->log && it->findings)
-                read_item(it, it->log, it->findings, p->progress);
+            it->pages = p->pages ? pg_new() : NULL;
+            if (it->pages)
+                pg_set_limit(it->pages, p->max_memory);
+            if (it->log && it->findings && (it->pages || !p->pages))
+                read_item(it, it->log, it->findings, it->pages, p->progress);
             else
                 it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
                 it->opened = true;
@@ -443,6 +468,8 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
     pool p = {items,
               n,
               x->progress,
+              x->pages != NULL,
+              x->o->max_memory,
               0,
               0,
               4 * (size_t)jobs,
@@ -493,10 +520,23 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
     for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
          i++) {
         if (!items[i].no_dumps && !items[i].list_error.code)
-            read_item(&items[i], t, x->o->findings, x->progress);
+            read_item(&items[i], t, x->o->findings, x->pages, x->progress);
         status = worse(status, settle(x, t, &items[i]));
     }
     return status;
+}
+
+/* Once every input is read (or skipped): what the pages of each collection show. Not after a
+ * run stopped at a bad input, whose unread pages would look missing. */
+static sq_exit check_pages(const reading *x, sq_exit status, bool go_on)
+{
+    if (!x->pages || status == SQ_EXIT_SOFTWARE || (status != SQ_EXIT_OK && !go_on))
+        return SQ_EXIT_OK;
+    if (pg_check(x->pages, x->o->findings) < 0) {
+        fprintf(stderr, "sessq: out of memory\n");
+        return SQ_EXIT_SOFTWARE;
+    }
+    return SQ_EXIT_OK;
 }
 
 /* For commands other than check: one line saying that the data had oddities, and where to
@@ -509,6 +549,7 @@ static void mention_findings(const fnd_list *l)
     fprintf(stderr, "sessq: note: the input has %llu oddit%s (", (unsigned long long)n,
             n == 1 ? "y" : "ies");
     const char *sep = "";
+    bool gaps = false;
     for (fnd_code c = 0; c < FND_NCODES; c++) {
         uint64_t k = 0;
         for (size_t i = 0; i < fnd_count(l); i++)
@@ -517,9 +558,11 @@ static void mention_findings(const fnd_list *l)
         if (k && fnd_code_severity(c) != FND_INFO) {
             fprintf(stderr, "%s%llu %s", sep, (unsigned long long)k, fnd_code_name(c));
             sep = ", ";
+            gaps |= c == FND_PAGING_GAP;
         }
     }
-    fprintf(stderr, "): 'sessq check' shows where\n");
+    fprintf(stderr, "): %s'sessq check' shows where\n",
+            gaps ? "pages are missing, and the sessions on them; " : "");
 }
 
 sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli_read_options *o,
@@ -548,12 +591,19 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli
         tbl_set_limit(t, o->max_memory);
         progress p = {0};
         start_progress(&p, o->quiet, items, n);
-        reading x = {o, stats, &p};
+        reading x = {o, stats, &p, o->findings ? pg_new() : NULL};
         bool go_on = o->keep_going || o->as_findings;
         unsigned jobs = o->jobs ? o->jobs : 1;
-        status = jobs > 1 && n > 1 ? read_parallel(&x, t, items, n, jobs, go_on)
-                                   : read_sequential(&x, t, items, n, go_on);
+        if (x.pages)
+            pg_set_limit(x.pages, o->max_memory);
+        if (o->findings && !x.pages)
+            status = problem(&x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "out of memory");
+        else
+            status = jobs > 1 && n > 1 ? read_parallel(&x, t, items, n, jobs, go_on)
+                                       : read_sequential(&x, t, items, n, go_on);
         end_progress(&p);
+        status = worse(status, check_pages(&x, status, go_on));
+        pg_free(x.pages);
     }
     for (size_t i = 0; i < n; i++)
         item_free(&items[i]);

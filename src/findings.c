@@ -23,6 +23,10 @@ static const struct {
     [FND_UNREADABLE] = {"unreadable", FND_ERROR},
     [FND_CORRUPT_INPUT] = {"corrupt-input", FND_ERROR},
     [FND_NO_DUMPS] = {"no-dumps", FND_ERROR},
+    [FND_PAGING_GAP] = {"paging-gap", FND_ERROR},
+    [FND_DUPLICATE_PAGE] = {"duplicate-page", FND_WARNING},
+    [FND_OVERLAPPING_PAGES] = {"overlapping-pages", FND_WARNING},
+    [FND_SHORT_PAGE] = {"short-page", FND_INFO},
     [FND_SUMMARY] = {"summary", FND_INFO},
 };
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "paging.h"
 #include "session.h"
 
 typedef enum {
@@ -53,6 +54,9 @@ typedef enum {
     F_USN,
     F_PROTECTED_INSTANCES,
     F_HREF,
+    F_OFFSET, /* from here on: the envelope keys of paging */
+    F_LIMIT,
+    F_TOTAL,
     NFIELDS
 } field;
 
@@ -128,6 +132,10 @@ static const entry record_keys[] = {
     {NULL, 0, F_NONE, C_IGNORE, H_NONE},
 };
 static const entry results_key = E("results", F_NONE, C_RESULTS, H_NONE);
+static const entry envelope_keys[] = {E("offset", F_OFFSET, C_IGNORE, H_NONE),
+                                      E("limit", F_LIMIT, C_IGNORE, H_NONE),
+                                      E("totalCount", F_TOTAL, C_IGNORE, H_NONE),
+                                      {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
 static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE),
                                    {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
 static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE),
@@ -236,6 +244,12 @@ struct shp_reader {
 
     shp_progress_fn progress;
     void *progress_ctx;
+
+    pg_list *pages;            /* where envelopes go as page descriptors (NULL: nowhere) */
+    size_t pages_before;       /* pages there before this input: a failed input takes its back */
+    uint64_t page_count;       /* records of the envelope being read */
+    uint64_t page_fingerprint; /* pg_fingerprint() of them */
+    ses_source page_source;    /* the source of its first record */
 };
 
 shp_reader *shp_new(tbl_table *table, fnd_list *findings)
@@ -497,6 +511,13 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     if (added < 0)
         return fail_nomem(r);
     r->file.records++;
+    if (r->envelope) {
+        r->page_count++;
+        r->page_fingerprint = pg_fingerprint(r->page_fingerprint, ses_source_name(src),
+                                             text_of(c, F_ID).p, text_of(c, F_ID).n);
+        if (!r->page_source)
+            r->page_source = src;
+    }
     if (added == TBL_CHANGED && r->findings &&
         fnd_add_duplicate(r->findings, r->name, c->line, c->column, ses_source_name(src),
                           text_of(c, F_ID).p, text_of(c, F_ID).n) < 0)
@@ -565,6 +586,33 @@ static int finish_record(shp_reader *r, const collector *c)
     return add_record(r, c, record_source(r, c, own));
 }
 
+/* An envelope's "offset", "limit" or "totalCount": PG_ABSENT unless a whole number >= 0. */
+static int64_t paging_value(const collector *c, field f)
+{
+    int64_t v = integer_of(c, f);
+    return v < 0 ? PG_ABSENT : v;
+}
+
+static int describe_page(shp_reader *r)
+{
+    if (!r->pages)
+        return 0;
+    sq_str href = string_of(&r->top, F_HREF);
+    pg_page p = {r->name,
+                 r->top.line,
+                 r->top.column,
+                 href.p,
+                 href.n,
+                 ses_source_name(r->page_source),
+                 paging_value(&r->top, F_OFFSET),
+                 paging_value(&r->top, F_LIMIT),
+                 paging_value(&r->top, F_TOTAL),
+                 r->page_count,
+                 r->page_fingerprint};
+    int rc = pg_add(r->pages, &p);
+    return rc == PG_ERR_LIMIT ? fail_limit(r) : rc < 0 ? fail_nomem(r) : 0;
+}
+
 static int finish_envelope(shp_reader *r)
 {
     for (size_t i = 0; i < r->ndeferred; i++)
@@ -573,7 +621,7 @@ static int finish_envelope(shp_reader *r)
                                      href_source(text_of(&r->deferred[i], F_HREF)))) < 0)
             return -1;
     free_deferred(r);
-    return 0;
+    return describe_page(r);
 }
 
 static int finish_top(shp_reader *r)
@@ -590,10 +638,12 @@ static int finish_top(shp_reader *r)
 static const entry *key_entry(context c, const char *key, size_t n)
 {
     switch (c) {
-    case C_TOP:
+    case C_TOP: {
         if (n == 7 && !strncasecmp(key, "results", 7))
             return &results_key;
-        return lookup_record_key(key, n);
+        const entry *e = lookup_record_key(key, n);
+        return e ? e : lookup(envelope_keys, key, n);
+    }
     case C_RECORD:
         return lookup_record_key(key, n);
     case C_LINKS:
@@ -643,7 +693,8 @@ static int on_key(shp_reader *r, const json_value *v)
         if (r->pending->hint > c->hint)
             c->hint = r->pending->hint;
         if (current(r) == C_RECORD || current(r) == C_TOP)
-            c->has_fields |= r->pending->f != F_NONE || r->pending->hint != H_NONE;
+            c->has_fields |=
+                (r->pending->f != F_NONE && r->pending->f < F_OFFSET) || r->pending->hint != H_NONE;
     }
     return 0;
 }
@@ -666,6 +717,9 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
     case C_NONE:
         r->file.documents++;
         r->envelope = r->envelope_links = false;
+        r->page_count = 0;
+        r->page_fingerprint = PG_FINGERPRINT_START;
+        r->page_source = SES_SRC_NONE;
         child = object ? C_TOP : C_DOC_ARRAY;
         r->cur = &r->top;
         if (object)
@@ -780,6 +834,7 @@ static void start_input(shp_reader *r, in_source *src, sq_error *err)
     r->pending = NULL;
     r->envelope = r->envelope_links = false;
     r->file = (shp_stats){0, 0};
+    r->pages_before = r->pages ? pg_count(r->pages) : 0;
     free_deferred(r);
     tbl_begin(r->table);
 }
@@ -795,6 +850,8 @@ static int json_failed(shp_reader *r)
     r->err->detail = at_end ? NULL : r->detail;
     return -1;
 }
+
+void shp_set_pages(shp_reader *r, pg_list *pages) { r->pages = pages; }
 
 void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx)
 {
@@ -842,6 +899,8 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
     start_input(r, src, err);
     if (read_all(r, src) < 0) {
         int code = err->code;
+        if (r->pages)
+            pg_truncate(r->pages, r->pages_before);
         if (tbl_rollback(r->table) < 0)
             code = SHP_ERR_NOMEM;
         err->code = code;
@@ -856,6 +915,8 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
             (unsigned long long)r->flattened, r->flattened == 1 ? "" : "s",
             r->flattened == 1 ? "was" : "were") < 0) {
         tbl_rollback(r->table);
+        if (r->pages)
+            pg_truncate(r->pages, r->pages_before);
         err->code = SHP_ERR_NOMEM;
         err->message = "out of memory";
         return -1;

@@ -13,6 +13,14 @@ Test(findings, codes_have_names_and_severities)
     cr_expect_eq(fnd_code_severity(FND_MISSING_ID), FND_ERROR);
     cr_expect_eq(fnd_code_severity(FND_INVALID_UTF8), FND_WARNING);
     cr_expect_eq(fnd_code_severity(FND_SUMMARY), FND_INFO);
+    cr_expect_str_eq(fnd_code_name(FND_PAGING_GAP), "paging-gap");
+    cr_expect_eq(fnd_code_severity(FND_PAGING_GAP), FND_ERROR);
+    cr_expect_str_eq(fnd_code_name(FND_DUPLICATE_PAGE), "duplicate-page");
+    cr_expect_eq(fnd_code_severity(FND_DUPLICATE_PAGE), FND_WARNING);
+    cr_expect_str_eq(fnd_code_name(FND_OVERLAPPING_PAGES), "overlapping-pages");
+    cr_expect_eq(fnd_code_severity(FND_OVERLAPPING_PAGES), FND_WARNING);
+    cr_expect_str_eq(fnd_code_name(FND_SHORT_PAGE), "short-page");
+    cr_expect_eq(fnd_code_severity(FND_SHORT_PAGE), FND_INFO);
     cr_expect_str_eq(fnd_severity_name(FND_WARNING), "warning");
     for (fnd_code c = 0; c < FND_NCODES; c++)
         cr_expect_neq(strcmp(fnd_code_name(c), "?"), 0, "code %d has no name", c);

@@ -17,6 +17,7 @@
 
 #include "findings.h"
 #include "input.h"
+#include "paging.h"
 #include "session.h"
 #include "shape.h"
 #include "table.h"
@@ -1786,4 +1787,121 @@ Test(shape, every_record_key_is_found)
     cr_expect_eq(v.i, 9);
     tbl_get(T, 0, K_PROTECTED_INSTANCES, &v, scratch);
     cr_expect_eq(v.i, 4);
+}
+
+/* ---- pages: every envelope described for the paging check ---------------------------------- */
+
+static uint64_t ids_fingerprint(const char *source, const char *const *ids, size_t n)
+{
+    uint64_t h = PG_FINGERPRINT_START;
+    for (size_t i = 0; i < n; i++)
+        h = pg_fingerprint(h, source, ids[i], strlen(ids[i]));
+    return h;
+}
+
+Test(shape, an_envelope_is_described_as_a_page)
+{
+    pg_list *pages = pg_new();
+    cr_assert_not_null(pages);
+    shp_set_pages(R, pages);
+    read_ok("\n  {'offset': 100, 'limit': 2, '_links': {'self': {'href': "
+            "'/v6/RestoreSessions?offset=100&limit=2'}},\n"
+            "   'results': [{'id': 'a'}, {'id': 'b'}], 'setId': 'x'}");
+    cr_assert_eq(pg_count(pages), 1);
+    const pg_entry *e = pg_get(pages, 0);
+    cr_expect_eq(e->line, 2);
+    cr_expect_eq(e->column, 3);
+    cr_expect_str_eq(e->endpoint, "/v6/restoresessions");
+    cr_expect_str_eq(e->query, "");
+    cr_expect_eq(e->offset, 100);
+    cr_expect_eq(e->limit, 2);
+    cr_expect_eq(e->total, PG_ABSENT);
+    cr_expect_eq(e->count, 2);
+    const char *const ids[] = {"a", "b"};
+    cr_expect_eq(e->fingerprint, ids_fingerprint("vb365-restore", ids, 2));
+    pg_free(pages);
+}
+
+Test(shape, azure_page_with_total_count_and_the_link_after_the_results)
+{
+    pg_list *pages = pg_new();
+    shp_set_pages(R, pages);
+    read_ok("{'results': [{'id': 7, 'usn': 1}], 'totalCount': '40', 'limit': 30, 'offset': 30, "
+            "'_links': {'self': {'href': 'https://h:443/api/v1/jobSessions?offset=30&limit=30&"
+            "display=Full'}}}");
+    cr_assert_eq(pg_count(pages), 1);
+    const pg_entry *e = pg_get(pages, 0);
+    cr_expect_str_eq(e->endpoint, "/api/v1/jobsessions");
+    cr_expect_str_eq(e->query, "display=Full");
+    cr_expect_eq(e->offset, 30);
+    cr_expect_eq(e->total, 40, "a quoted number is read too");
+    cr_expect_eq(e->count, 1);
+    const char *const ids[] = {"7"};
+    cr_expect_eq(e->fingerprint, ids_fingerprint("azure-job", ids, 1));
+    pg_free(pages);
+}
+
+Test(shape, same_ids_give_the_same_fingerprint_whatever_the_values)
+{
+    pg_list *pages = pg_new();
+    shp_set_pages(R, pages);
+    read_ok("{'offset': 0, 'results': [{'id': 'a', 'state': 'Working'}, {'id': 'b'}]}\n"
+            "{'offset': 0, 'results': [{'id': 'a', 'state': 'Stopped'}, {'id': 'b'}]}\n"
+            "{'offset': 0, 'results': [{'id': 'b'}, {'id': 'a'}]}");
+    cr_assert_eq(pg_count(pages), 3);
+    cr_expect_eq(pg_get(pages, 0)->fingerprint, pg_get(pages, 1)->fingerprint);
+    cr_expect_neq(pg_get(pages, 0)->fingerprint, pg_get(pages, 2)->fingerprint);
+    cr_expect_eq(pg_get(pages, 2)->line, 3);
+    cr_expect_str_eq(pg_get(pages, 0)->endpoint, "vb365-restore pages without _links.self.href");
+    pg_free(pages);
+}
+
+Test(shape, arrays_single_sessions_and_ndjson_are_no_pages)
+{
+    pg_list *pages = pg_new();
+    shp_set_pages(R, pages);
+    read_ok("[{'id': 'a', '_links': {'self': {'href': '/v5/RestoreSessions/a'}}}]\n"
+            "{'id': 'b', 'offset': 3}\n"
+            "{'id': 'c'}");
+    cr_expect_eq(pg_count(pages), 0);
+    pg_free(pages);
+}
+
+Test(shape, paging_keys_alone_do_not_make_a_session)
+{
+    sq_error err;
+    char *j = fixture("{'offset': 0, 'limit': 30, 'totalCount': 0}");
+    cr_assert_eq(read_raw(j, strlen(j), &err), -1);
+    cr_expect_eq(err.code, SHP_ERR_SHAPE);
+    free(j);
+}
+
+Test(shape, a_failed_input_takes_its_pages_back)
+{
+    pg_list *pages = pg_new();
+    shp_set_pages(R, pages);
+    read_ok("{'offset': 0, 'results': [{'id': 'a'}]}");
+    sq_error err;
+    char *j = fixture("{'offset': 1, 'results': [{'id': 'b'}]}\n{'offset': 2, 'results': [");
+    cr_assert_eq(read_raw(j, strlen(j), &err), -1);
+    free(j);
+    cr_expect_eq(pg_count(pages), 1, "the pages of the good input stay, none of the bad one");
+    cr_expect_eq(pg_get(pages, 0)->offset, 0);
+    pg_free(pages);
+}
+
+Test(shape, pages_over_their_memory_bound_stop_the_read)
+{
+    pg_list *pages = pg_new();
+    pg_set_limit(pages, 2048);
+    shp_set_pages(R, pages);
+    sbuf b = {0};
+    for (int i = 0; i < 500; i++)
+        sb_printf(&b, "{\"offset\": %d, \"results\": []}\n", i);
+    sq_error err;
+    cr_assert_eq(read_raw(b.p, b.n, &err), -1);
+    cr_expect_eq(err.code, SHP_ERR_LIMIT);
+    cr_expect_eq(pg_count(pages), 0, "the failed input took its pages back");
+    free(b.p);
+    pg_free(pages);
 }
