@@ -41,6 +41,9 @@ int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t row);
 /* Where row `row` of a log began (0, 0 in a table). */
 void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 
+/* The row holding (source, id), or SIZE_MAX when there is none (always SIZE_MAX in a log). */
+size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len);
+
 /* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
  * holds now. */
 void tbl_set_limit(tbl_table *t, size_t bytes);

@@ -427,6 +427,15 @@ void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
     *column = t->places ? t->places[r].column : 0;
 }
 
+size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len)
+{
+    if (t->log)
+        return SIZE_MAX;
+    uint32_t r =
+        t->row_slots[find_row(t, (uint8_t)source, hash_text(id, len), (sq_str){id, (uint32_t)len})];
+    return r ? r - 1 : SIZE_MAX;
+}
+
 void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
 
 size_t tbl_memory(const tbl_table *t) { return t->bytes; }
