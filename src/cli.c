@@ -158,6 +158,11 @@ typedef struct {
     tbl_table *log;
     fnd_list *findings;
     shp_stats stats;
+    bool keep_spans; /* note where each record stood (then `log` is always used) */
+    uint32_t index;  /* the input's number among the spans' inputs */
+    int tee;         /* standard input's copy for a second reading, or -1 */
+    shp_span *spans; /* of the log's rows, one each */
+    size_t nspans, spans_cap;
 } item;
 
 static void item_free(item *it)
@@ -166,9 +171,11 @@ static void item_free(item *it)
     free(it->name);
     tbl_free(it->log);
     fnd_free(it->findings);
+    free(it->spans);
     it->path = it->name = NULL;
     it->log = NULL;
     it->findings = NULL;
+    it->spans = NULL;
 }
 
 /* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
@@ -282,6 +289,22 @@ static void end_progress(progress *p)
     pthread_mutex_destroy(&p->lock);
 }
 
+/* The log has one row per record, in order: the spans go beside them. */
+static int keep_span(void *ctx, const shp_span *span)
+{
+    item *it = ctx;
+    if (it->nspans == it->spans_cap) {
+        size_t cap = it->spans_cap ? it->spans_cap * 2 : 256;
+        shp_span *grown = realloc(it->spans, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        it->spans = grown;
+        it->spans_cap = cap;
+    }
+    it->spans[it->nspans++] = *span;
+    return 0;
+}
+
 /* Reads one file into `table` (the real one, or the item's own log). */
 static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *p)
 {
@@ -293,6 +316,10 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *
     shp_reader *r = it->name ? shp_new(table, findings) : NULL;
     if (r)
         shp_set_progress(r, count_bytes, p);
+    if (r && it->keep_spans)
+        shp_set_record_hook(r, keep_span, it);
+    if (it->tee >= 0)
+        in_tee(src, it->tee);
     if (!r) {
         it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
     } else if (shp_read(r, src, &it->err) == 0) {
@@ -306,12 +333,30 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *
     in_close(src);
 }
 
+/* The span of log row `row` goes to the table's row that took it: a new one, or the row
+ * whose values the record replaced (or repeated), so that the later record's span wins as
+ * its values do. */
+static int merge_span(const reading *x, const tbl_table *t, const item *it, size_t row, int added)
+{
+    size_t dst = tbl_count(t) - 1;
+    if (added != TBL_ADDED) {
+        sq_value id;
+        char scratch[SES_TIME_BUFSZ];
+        tbl_get(it->log, row, K_ID, &id, scratch);
+        dst = tbl_find(t, it->spans[row].source, id.text, id.len);
+    }
+    return dst == SIZE_MAX ? -1 : dmp_set_span(x->o->spans, dst, it->index, &it->spans[row]);
+}
+
 /* Adds a read log to the real table, record by record, as if read there: a session read
  * again with other values is a finding at the record's place. */
 static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
 {
     for (size_t row = 0; row < tbl_count(it->log); row++) {
         int added = tbl_add_row(t, it->log, row);
+        if (added >= 0 && it->keep_spans &&
+            (row >= it->nspans || merge_span(x, t, it, row, added) < 0))
+            added = TBL_ERR_NOMEM;
         if (added == TBL_ERR_LIMIT || added == TBL_ERR_NOMEM) {
             sq_error e = {.code = added == TBL_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
                           .message = added == TBL_ERR_LIMIT ? SHP_LIMIT_MESSAGE : "out of memory"};
@@ -368,6 +413,17 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
 
 /* ---- reading in parallel ------------------------------------------------------------------ */
 
+/* Reads an item into a log of its own, to be settled into the table later. */
+static void read_into_log(item *it, progress *p)
+{
+    it->log = tbl_new_log();
+    it->findings = fnd_new();
+    if (it->log && it->findings)
+        read_item(it, it->log, it->findings, p);
+    else
+        it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"}, it->opened = true;
+}
+
 typedef struct {
     item *items;
     size_t n;
@@ -391,15 +447,8 @@ static void *worker(void *arg)
             break;
         item *it = &p->items[p->next++];
         pthread_mutex_unlock(&p->lock);
-        if (it->path && !it->no_dumps && !it->list_error.code) {
-            it->log = tbl_new_log();
-            it->findings = fnd_new();
-            if (it->log && it->findings)
-                read_item(it, it->log, it->findings, p->progress);
-            else
-                it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
-                it->opened = true;
-        }
+        if (it->path && !it->no_dumps && !it->list_error.code)
+            read_into_log(it, p->progress);
         pthread_mutex_lock(&p->lock);
         it->done = true;
         pthread_cond_broadcast(&p->changed);
@@ -459,9 +508,13 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
     sq_exit status = SQ_EXIT_OK;
     for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
          i++) {
-        if (!items[i].no_dumps && !items[i].list_error.code)
+        bool readable = !items[i].no_dumps && !items[i].list_error.code;
+        if (readable && items[i].keep_spans)
+            read_into_log(&items[i], x->progress);
+        else if (readable)
             read_item(&items[i], t, x->o->findings, x->progress);
         status = worse(status, settle(x, t, &items[i]));
+        item_free(&items[i]);
     }
     return status;
 }
@@ -489,6 +542,22 @@ static void mention_findings(const fnd_list *l)
     fprintf(stderr, "): 'sessq check' shows where\n");
 }
 
+/* Numbers the inputs for their spans, and gives standard input a file to be copied to. */
+static sq_exit note_inputs(dmp_spans *spans, item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        items[i].tee = -1;
+        items[i].index = (uint32_t)i;
+        items[i].keep_spans = spans != NULL;
+        if (spans && dmp_add_input(spans, items[i].path, &items[i].tee) < 0) {
+            fprintf(stderr, "sessq: %s: cannot keep a copy for a second reading: %s\n",
+                    strcmp(items[i].path, "-") ? items[i].path : "<stdin>", strerror(errno));
+            return errno == ENOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
+        }
+    }
+    return SQ_EXIT_OK;
+}
+
 sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli_read_options *o,
                         cli_read_stats *stats)
 {
@@ -509,9 +578,11 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli
     for (size_t a = 0; a < nargs && status == SQ_EXIT_OK; a++)
         if (list_argument(args[a], &items, &n, &cap) < 0)
             status = SQ_EXIT_SOFTWARE;
-    if (status != SQ_EXIT_OK) {
+    if (status != SQ_EXIT_OK)
         fprintf(stderr, "sessq: out of memory\n");
-    } else {
+    else
+        status = note_inputs(o->spans, items, n);
+    if (status == SQ_EXIT_OK) {
         tbl_set_limit(t, o->max_memory);
         progress p = {0};
         start_progress(&p, o->quiet, items, n);
@@ -697,6 +768,7 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     *taken = true;
     switch (opt) {
     case 'f':
+        c->fmt_given = true;
         if (out_format_parse(arg, &c->fmt) < 0) {
             fprintf(stderr, "sessq: -f: unknown format '%s' (table, csv, json, ndjson or md)\n",
                     arg);
@@ -798,6 +870,137 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
         saved = errno;
     }
     return rc == 0 ? SQ_EXIT_OK : cli_output_failed(saved);
+}
+
+/* ---- dumps (extract, redact) -------------------------------------------------------------- */
+
+typedef struct {
+    size_t count[DMP_NSHAPES];
+    int order[DMP_NSHAPES]; /* the shapes there are, in the order they first come */
+    size_t n;
+} shape_counts;
+
+static sq_exit count_shapes(const dmp_spans *spans, const size_t *rows, size_t nrows,
+                            shape_counts *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    for (size_t i = 0; i < nrows; i++) {
+        int shape = dmp_shape_of(spans, rows[i]);
+        if (shape < 0) {
+            fprintf(stderr, "sessq: internal error: a session without its place in the input\n");
+            return SQ_EXIT_SOFTWARE;
+        }
+        if (sc->count[shape]++ == 0)
+            sc->order[sc->n++] = shape;
+    }
+    return SQ_EXIT_OK;
+}
+
+static sq_exit mixed_shapes(const char *command, const shape_counts *sc)
+{
+    fprintf(stderr, "sessq: %s: the sessions selected come from dumps of %zu shapes (", command,
+            sc->n);
+    for (size_t i = 0; i < sc->n; i++)
+        fprintf(stderr, "%s%zu %s", i ? ", " : "", sc->count[sc->order[i]],
+                dmp_shape_name(sc->order[i]));
+    fprintf(stderr, "), and one dump holds one shape: choose one with --source or other "
+                    "filters, or write one file per shape with --split DIR\n");
+    return SQ_EXIT_USAGE;
+}
+
+/* The shape of a dump of no session: that of every session read, when they have one. */
+static int empty_shape(const dmp_spans *spans, const tbl_table *t)
+{
+    int shape = -1;
+    for (size_t row = 0; row < tbl_count(t); row++) {
+        int s = dmp_shape_of(spans, row);
+        if (shape >= 0 && s != shape)
+            return -1;
+        shape = s;
+    }
+    return shape;
+}
+
+static sq_exit write_dump(const char *path, const dmp_records *recs, int shape, dmp_transform fn,
+                          void *ctx)
+{
+    out_file *file = out_file_open(path);
+    if (!file) {
+        fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(errno));
+        return SQ_EXIT_IOERR;
+    }
+    int rc = dmp_write(recs, shape, out_file_stream(file), fn, ctx);
+    int saved = errno;
+    if (out_file_close(file, rc == 0) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0)
+        return SQ_EXIT_OK;
+    fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(saved));
+    return saved == ENOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
+}
+
+static sq_exit write_split(const char *dir, const dmp_records *recs, const shape_counts *sc,
+                           dmp_transform fn, void *ctx)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) < 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "sessq: %s: cannot make the directory: %s\n", dir,
+                strerror(errno == EEXIST ? ENOTDIR : errno));
+        return SQ_EXIT_IOERR;
+    }
+    sq_exit status = SQ_EXIT_OK;
+    for (size_t i = 0; i < sc->n && status == SQ_EXIT_OK; i++) {
+        const char *name = dmp_shape_name(sc->order[i]);
+        size_t n = strlen(dir) + strlen(name) + sizeof "/.json";
+        char *path = malloc(n);
+        if (!path) {
+            fprintf(stderr, "sessq: out of memory\n");
+            return SQ_EXIT_SOFTWARE;
+        }
+        snprintf(path, n, "%s/%s.json", dir, name);
+        status = write_dump(path, recs, sc->order[i], fn, ctx);
+        free(path);
+    }
+    return status;
+}
+
+sq_exit cli_write_dumps(const cli_common *c, const char *command, const dmp_spans *spans,
+                        const tbl_table *t, const size_t *rows, size_t nrows, const char *split_dir,
+                        dmp_transform fn, void *ctx)
+{
+    shape_counts sc;
+    sq_exit status = count_shapes(spans, rows, nrows, &sc);
+    if (status != SQ_EXIT_OK)
+        return status;
+    if (!split_dir && sc.n > 1)
+        return mixed_shapes(command, &sc);
+    sq_error err;
+    const char *where;
+    dmp_records *recs = dmp_collect(spans, rows, nrows, &err, &where);
+    if (!recs) {
+        sq_error cause = err;
+        cli_read_options quiet = {0};
+        reading x = {&quiet, NULL, NULL};
+        if (!where) {
+            fprintf(stderr, "sessq: %s: %s%s%s\n", command, err.message, err.sys_errno ? ": " : "",
+                    err.sys_errno ? strerror(err.sys_errno) : "");
+            return err.code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
+        }
+        return input_problem(&x, where, &cause);
+    }
+    if (split_dir) {
+        status = write_split(split_dir, recs, &sc, fn, ctx);
+    } else {
+        int shape = sc.n ? sc.order[0] : empty_shape(spans, t);
+        /* No session and no one shape read: an empty bare array says "none" to every reader. */
+        if (shape < 0)
+            shape = dmp_shape_index(SES_SRC_VB365_RESTORE, SHP_DOC_ARRAY);
+        status = write_dump(c->output, recs, shape, fn, ctx);
+    }
+    dmp_records_free(recs);
+    return status;
 }
 
 sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usage)
