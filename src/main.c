@@ -16,6 +16,7 @@ static const command commands[] = {
     {"list", cmd_list, "the sessions, one row each (csv, json, ndjson, md or a table)"},
     {"stats", cmd_stats, "counts, success rate and durations, per group of keys"},
     {"check", cmd_check, "what is wrong or odd in the dumps (invalid JSON, missing ids, ...)"},
+    {"extract", cmd_extract, "the sessions that pass the filters, as a dump of their own shape"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)
