@@ -31,9 +31,7 @@ typedef struct {
     size_t max_memory;  /* bytes the session table may hold; 0: no limit */
     unsigned jobs;      /* files read at the same time (0 or 1: one by one) */
     bool quiet;         /* no progress line */
-    dmp_spans *spans;   /* where each row's record span goes (NULL: nowhere); files are then
-                           read into logs of their own even one by one, so that a damaged
-                           file skipped leaves no span behind */
+    dmp_spans *spans;   /* where each row's record span goes (NULL: nowhere) */
 } cli_read_options;
 
 /* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.

@@ -30,6 +30,13 @@ int dmp_add_input(dmp_spans *d, const char *path, int *tee);
  * record of the same session replaces an earlier one's). 0, or -1 when out of memory. */
 int dmp_set_span(dmp_spans *d, size_t row, uint32_t input, const shp_span *span);
 
+/* Spans set after dmp_begin() are undone by dmp_rollback() (a damaged file that is skipped,
+ * after the table's own tbl_rollback()) or kept by dmp_commit(); `rows` is the table's count
+ * at the beginning. */
+void dmp_begin(dmp_spans *d, size_t rows);
+void dmp_commit(dmp_spans *d);
+void dmp_rollback(dmp_spans *d);
+
 /* The shape of a dump, numbered from 0 to DMP_NSHAPES - 1: a bare array, objects one after
  * another, or an envelope of sessions of one source. */
 #define DMP_NSHAPES (2 + SES_SRC_COUNT - 1)

@@ -41,8 +41,9 @@ int tbl_add_row(tbl_table *dst, const tbl_table *src, size_t row);
 /* Where row `row` of a log began (0, 0 in a table). */
 void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 
-/* The row holding (source, id), or SIZE_MAX when there is none (always SIZE_MAX in a log). */
-size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len);
+/* The row the last successful add went to: a new one, or the row whose (source, id) it
+ * repeated or replaced. */
+size_t tbl_last_row(const tbl_table *t);
 
 /* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
  * holds now. */

@@ -158,11 +158,12 @@ typedef struct {
     tbl_table *log;
     fnd_list *findings;
     shp_stats stats;
-    bool keep_spans; /* note where each record stood (then `log` is always used) */
-    uint32_t index;  /* the input's number among the spans' inputs */
-    int tee;         /* standard input's copy for a second reading, or -1 */
-    shp_span *spans; /* of the log's rows, one each */
+    dmp_spans *keep_spans; /* where to note where each record stood, or NULL */
+    uint32_t index;        /* the input's number among the spans' inputs */
+    int tee;               /* standard input's copy for a second reading, or -1 */
+    shp_span *spans;       /* read into a log: those of its rows, one each */
     size_t nspans, spans_cap;
+    tbl_table *table; /* read into the table itself: the table, for its last row */
 } item;
 
 static void item_free(item *it)
@@ -289,10 +290,13 @@ static void end_progress(progress *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-/* The log has one row per record, in order: the spans go beside them. */
+/* The log has one row per record, in order: the spans go beside them; read into the table
+ * itself, a record's span goes with the row it went to. */
 static int keep_span(void *ctx, const shp_span *span)
 {
     item *it = ctx;
+    if (it->table)
+        return dmp_set_span(it->keep_spans, tbl_last_row(it->table), it->index, span);
     if (it->nspans == it->spans_cap) {
         size_t cap = it->spans_cap ? it->spans_cap * 2 : 256;
         shp_span *grown = realloc(it->spans, cap * sizeof *grown);
@@ -320,6 +324,9 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *
         shp_set_record_hook(r, keep_span, it);
     if (it->tee >= 0)
         in_tee(src, it->tee);
+    it->table = table == it->log ? NULL : table;
+    if (it->keep_spans && it->table)
+        dmp_begin(it->keep_spans, tbl_count(table));
     if (!r) {
         it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
     } else if (shp_read(r, src, &it->err) == 0) {
@@ -329,23 +336,12 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, progress *
         snprintf(it->detail, sizeof it->detail, "%s", it->err.detail);
         it->err.detail = it->detail;
     }
+    if (it->keep_spans && it->table && it->err.code)
+        dmp_rollback(it->keep_spans);
+    else if (it->keep_spans && it->table)
+        dmp_commit(it->keep_spans);
     shp_free(r);
     in_close(src);
-}
-
-/* The span of log row `row` goes to the table's row that took it: a new one, or the row
- * whose values the record replaced (or repeated), so that the later record's span wins as
- * its values do. */
-static int merge_span(const reading *x, const tbl_table *t, const item *it, size_t row, int added)
-{
-    size_t dst = tbl_count(t) - 1;
-    if (added != TBL_ADDED) {
-        sq_value id;
-        char scratch[SES_TIME_BUFSZ];
-        tbl_get(it->log, row, K_ID, &id, scratch);
-        dst = tbl_find(t, it->spans[row].source, id.text, id.len);
-    }
-    return dst == SIZE_MAX ? -1 : dmp_set_span(x->o->spans, dst, it->index, &it->spans[row]);
 }
 
 /* Adds a read log to the real table, record by record, as if read there: a session read
@@ -354,8 +350,11 @@ static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
 {
     for (size_t row = 0; row < tbl_count(it->log); row++) {
         int added = tbl_add_row(t, it->log, row);
+        /* The span goes to the row that took the record: a new one, or the one whose values it
+         * replaced (or repeated), so that the later record's span wins as its values do. */
         if (added >= 0 && it->keep_spans &&
-            (row >= it->nspans || merge_span(x, t, it, row, added) < 0))
+            (row >= it->nspans ||
+             dmp_set_span(it->keep_spans, tbl_last_row(t), it->index, &it->spans[row]) < 0))
             added = TBL_ERR_NOMEM;
         if (added == TBL_ERR_LIMIT || added == TBL_ERR_NOMEM) {
             sq_error e = {.code = added == TBL_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
@@ -508,10 +507,7 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
     sq_exit status = SQ_EXIT_OK;
     for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
          i++) {
-        bool readable = !items[i].no_dumps && !items[i].list_error.code;
-        if (readable && items[i].keep_spans)
-            read_into_log(&items[i], x->progress);
-        else if (readable)
+        if (!items[i].no_dumps && !items[i].list_error.code)
             read_item(&items[i], t, x->o->findings, x->progress);
         status = worse(status, settle(x, t, &items[i]));
         item_free(&items[i]);
@@ -548,7 +544,7 @@ static sq_exit note_inputs(dmp_spans *spans, item *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         items[i].tee = -1;
         items[i].index = (uint32_t)i;
-        items[i].keep_spans = spans != NULL;
+        items[i].keep_spans = spans;
         if (spans && dmp_add_input(spans, items[i].path, &items[i].tee) < 0) {
             fprintf(stderr, "sessq: %s: cannot keep a copy for a second reading: %s\n",
                     strcmp(items[i].path, "-") ? items[i].path : "<stdin>", strerror(errno));

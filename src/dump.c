@@ -25,9 +25,18 @@ typedef struct {
     int spool; /* standard input's copy, else -1 */
 } input_file;
 
+typedef struct {
+    size_t row;
+    span old;
+} undo;
+
 struct dmp_spans {
     span *spans; /* by table row */
     size_t nspans, spans_cap;
+    size_t mark; /* rows before dmp_begin(): the spans of these are undone by dmp_rollback() */
+    bool open;
+    undo *undos;
+    size_t nundos, undos_cap;
     input_file *inputs;
     size_t ninputs, inputs_cap;
 };
@@ -72,6 +81,7 @@ void dmp_free(dmp_spans *d)
     }
     free(d->inputs);
     free(d->spans);
+    free(d->undos);
     free(d);
 }
 
@@ -139,6 +149,11 @@ int dmp_add_input(dmp_spans *d, const char *path, int *tee)
 
 int dmp_set_span(dmp_spans *d, size_t row, uint32_t input, const shp_span *s)
 {
+    if (d->open && row < d->mark) {
+        if (grow((void **)&d->undos, &d->undos_cap, d->nundos + 1, sizeof *d->undos) < 0)
+            return -1;
+        d->undos[d->nundos++] = (undo){row, d->spans[row]};
+    }
     if (row >= d->nspans) {
         if (grow((void **)&d->spans, &d->spans_cap, row + 1, sizeof *d->spans) < 0)
             return -1;
@@ -148,6 +163,33 @@ int dmp_set_span(dmp_spans *d, size_t row, uint32_t input, const shp_span *s)
     d->spans[row] =
         (span){s->start, s->end, input, (uint8_t)dmp_shape_index(s->source, s->doc), true};
     return 0;
+}
+
+void dmp_begin(dmp_spans *d, size_t rows)
+{
+    d->mark = rows;
+    d->open = true;
+    d->nundos = 0;
+}
+
+void dmp_commit(dmp_spans *d)
+{
+    d->open = false;
+    d->nundos = 0;
+}
+
+void dmp_rollback(dmp_spans *d)
+{
+    if (!d->open)
+        return;
+    while (d->nundos) {
+        const undo *u = &d->undos[--d->nundos];
+        d->spans[u->row] = u->old;
+    }
+    /* Rows from the mark on are gone from the table; their spans are set again with them. */
+    for (size_t row = d->mark; row < d->nspans; row++)
+        d->spans[row].set = false;
+    d->open = false;
 }
 
 int dmp_shape_of(const dmp_spans *d, size_t row)

@@ -46,6 +46,7 @@ struct tbl_table {
     uint32_t *row_slots; /* hash of (source, id) -> row index + 1, 0 = empty */
     size_t row_mask;
     size_t duplicates;
+    size_t last; /* the row the last add went to */
 
     bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
     size_t bytes;          /* held: blocks, arrays and hash slots */
@@ -356,6 +357,7 @@ static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_
     if (why)
         return why;
     t->places[t->nrows] = (struct place){line, column};
+    t->last = t->nrows;
     t->rows[t->nrows++] = nr;
     return TBL_ADDED;
 }
@@ -371,6 +373,7 @@ static int add_to_table(tbl_table *t, const ses_session *s)
     int why;
     if (existing) {
         size_t index = existing - 1;
+        t->last = index;
         if (same_values(t, &t->rows[index], s)) {
             t->duplicates++;
             return TBL_SAME;
@@ -394,6 +397,7 @@ static int add_to_table(tbl_table *t, const ses_session *s)
               : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (why)
         return why;
+    t->last = t->nrows;
     t->rows[t->nrows++] = nr;
     t->row_slots[slot] = (uint32_t)t->nrows;
     if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
@@ -427,14 +431,7 @@ void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
     *column = t->places ? t->places[r].column : 0;
 }
 
-size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len)
-{
-    if (t->log)
-        return SIZE_MAX;
-    uint32_t r =
-        t->row_slots[find_row(t, (uint8_t)source, hash_text(id, len), (sq_str){id, (uint32_t)len})];
-    return r ? r - 1 : SIZE_MAX;
-}
+size_t tbl_last_row(const tbl_table *t) { return t->last; }
 
 void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
 

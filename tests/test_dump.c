@@ -73,6 +73,32 @@ Test(dump, a_row_without_a_span_has_no_shape)
     dmp_free(d);
 }
 
+Test(dump, rollback_puts_back_the_spans_of_a_skipped_file)
+{
+    dmp_spans *d = dmp_new();
+    cr_assert_not_null(d);
+    set(d, 0, 0, 0, 10, SHP_DOC_ARRAY, SES_SRC_VB365_RESTORE);
+    set(d, 1, 0, 10, 20, SHP_DOC_ARRAY, SES_SRC_VB365_RESTORE);
+    dmp_begin(d, 2);
+    set(d, 1, 1, 5, 9, SHP_DOC_ENVELOPE, SES_SRC_VB365_RESTORE);  /* a row from before, replaced */
+    set(d, 2, 1, 9, 12, SHP_DOC_ENVELOPE, SES_SRC_VB365_RESTORE); /* a new row */
+    set(d, 1, 1, 12, 15, SHP_DOC_OBJECT, SES_SRC_VB365_RESTORE);  /* replaced again */
+    dmp_rollback(d);
+    int array = dmp_shape_index(SES_SRC_VB365_RESTORE, SHP_DOC_ARRAY);
+    cr_expect_eq(dmp_shape_of(d, 0), array);
+    cr_expect_eq(dmp_shape_of(d, 1), array, "the first span of the row is back");
+    cr_expect_eq(dmp_shape_of(d, 2), -1, "the new row is gone");
+
+    dmp_begin(d, 2);
+    set(d, 1, 1, 5, 9, SHP_DOC_ENVELOPE, SES_SRC_VB365_RESTORE);
+    dmp_commit(d);
+    cr_expect_eq(dmp_shape_of(d, 1), dmp_shape_index(SES_SRC_VB365_RESTORE, SHP_DOC_ENVELOPE));
+    set(d, 0, 1, 0, 1, SHP_DOC_OBJECT, SES_SRC_VB365_RESTORE);
+    dmp_rollback(d); /* nothing open: nothing to undo, and no row is dropped */
+    cr_expect_eq(dmp_shape_of(d, 0), dmp_shape_index(SES_SRC_VB365_RESTORE, SHP_DOC_OBJECT));
+    dmp_free(d);
+}
+
 /* Two inputs; rows ask for records in another order than they stand in the files. */
 Test(dump, records_in_row_order_byte_for_byte)
 {

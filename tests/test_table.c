@@ -684,25 +684,34 @@ Test(table, limit_refuses_growth)
     cr_expect_gt(tbl_memory(T), (size_t)1 << 20, "a text block of 1 MiB is now held");
 }
 
-Test(table, find_by_source_and_id)
+Test(table, last_row_is_where_the_last_add_went)
 {
     ses_session a = make(SES_SRC_VB365_RESTORE, "s1"), b = make(SES_SRC_AZURE_JOB, "s1");
     ses_session c = make(SES_SRC_VB365_RESTORE, "s2");
     cr_assert_eq(tbl_add(T, &a), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(T), 0);
     cr_assert_eq(tbl_add(T, &b), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(T), 1, "the source is part of the key");
     cr_assert_eq(tbl_add(T, &c), TBL_ADDED);
-    cr_expect_eq(tbl_find(T, SES_SRC_VB365_RESTORE, "s1", 2), 0);
-    cr_expect_eq(tbl_find(T, SES_SRC_AZURE_JOB, "s1", 2), 1, "the source is part of the key");
-    cr_expect_eq(tbl_find(T, SES_SRC_VB365_RESTORE, "s2", 2), 2);
-    cr_expect_eq(tbl_find(T, SES_SRC_VB365_RETRIEVAL, "s1", 2), SIZE_MAX);
-    cr_expect_eq(tbl_find(T, SES_SRC_VB365_RESTORE, "s", 1), SIZE_MAX);
-    ses_session again = named(SES_SRC_VB365_RESTORE, "s2", "changed");
+    cr_expect_eq(tbl_last_row(T), 2);
+    cr_assert_eq(tbl_add(T, &a), TBL_SAME);
+    cr_expect_eq(tbl_last_row(T), 0, "repeated: the row it repeats");
+    ses_session again = named(SES_SRC_AZURE_JOB, "s1", "changed");
     cr_assert_eq(tbl_add(T, &again), TBL_CHANGED);
-    cr_expect_eq(tbl_find(T, SES_SRC_VB365_RESTORE, "s2", 2), 2, "a replaced row keeps its place");
+    cr_expect_eq(tbl_last_row(T), 1, "replaced: the row it replaced, which keeps its place");
 
     tbl_table *log = tbl_new_log();
     cr_assert_not_null(log);
     cr_assert_eq(tbl_add(log, &a), TBL_ADDED);
-    cr_expect_eq(tbl_find(log, SES_SRC_VB365_RESTORE, "s1", 2), SIZE_MAX, "a log has no index");
+    cr_assert_eq(tbl_add(log, &a), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(log), 1, "a log adds a row for every record");
+    tbl_table *merged = tbl_new();
+    cr_assert_not_null(merged);
+    cr_assert_eq(tbl_add(merged, &c), TBL_ADDED);
+    cr_assert_eq(tbl_add_row(merged, log, 0), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(merged), 1);
+    cr_assert_eq(tbl_add_row(merged, log, 1), TBL_SAME);
+    cr_expect_eq(tbl_last_row(merged), 1);
+    tbl_free(merged);
     tbl_free(log);
 }
