@@ -101,6 +101,7 @@ enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
 
 /* The default of --max-memory: what the session table may hold. */
 #define CLI_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
+/* The help of -o, -k, --max-memory, -j, -q (and of -f, --csv-raw for commands that take them). */
 extern const char cli_output_help[];
 
 typedef struct {

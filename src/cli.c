@@ -28,11 +28,13 @@ const char cli_common_help[] =
     "(bad option); 65 bad data (invalid JSON, unknown shape, session without id); 66 an\n"
     "input cannot be opened; 70 out of memory; 74 output could not be written.\n";
 
-const char cli_output_help[] =
-    "Output:\n"
+/* The formats part goes only to commands that write rows (their options name "format"). */
+static const char format_help[] =
     "  -f, --format FMT      table (default), csv, json, ndjson or md\n"
+    "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n";
+
+const char cli_output_help[] =
     "  -o, --output FILE     write to FILE (written whole, then renamed into place)\n"
-    "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n"
     "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n"
     "      --max-memory SIZE the most memory the sessions read may take (default 4G; K, M,\n"
     "                        G suffixes); beyond it sessq stops with exit status 70\n"
@@ -1012,6 +1014,14 @@ sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usag
     return SQ_EXIT_USAGE;
 }
 
+static bool writes_rows(const struct option *longopts)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (!strcmp(o->name, "format"))
+            return true;
+    return false;
+}
+
 sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct option *longopts,
                   const char *usage, cli_common *c, cli_option_fn own, void *ctx, bool *help,
                   int *first)
@@ -1030,7 +1040,8 @@ sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct opt
         if (taken)
             continue;
         if (opt == 'h') {
-            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
+            printf("%s\nOutput:\n%s%s\n%s\n%s", usage, writes_rows(longopts) ? format_help : "",
+                   cli_output_help, cli_filter_help, cli_common_help);
             *help = true;
         } else if (opt == '?' || opt == ':') {
             status = cli_bad_option(argv[0], opt, argv, usage);
