@@ -54,12 +54,17 @@ typedef int (*dmp_transform)(void *ctx, const char *record, size_t n, FILE *out)
 
 typedef struct dmp_records dmp_records;
 
+enum {
+    DMP_OK = 0,
+    DMP_ERR_INPUT,   /* an input cannot be read again: err->cause is input's IN_ERR_* */
+    DMP_ERR_CHANGED, /* the bytes at a span are not a record any more */
+    DMP_ERR_TEMP,    /* the temporary file cannot be made, written or read (err->sys_errno) */
+    DMP_ERR_NOMEM
+};
+
 /* Reads the inputs a second time and keeps the records of table rows rows[0..n) (each with a
- * span set), in
- * this order, in a temporary file. NULL on failure, with `err` filled (err->code: an IN_ERR_*;
- * IN_ERR_READ with err->message "the input changed since it was first read" when the bytes
- * at a span are not a record any more) and *where the name of the input concerned (NULL when
- * it is about no input: out of memory, the temporary file). */
+ * span set), in this order, in a temporary file. NULL on failure, with `err` filled (a
+ * DMP_ERR_*) and *where the name of the input concerned (NULL when it is about no input). */
 dmp_records *dmp_collect(const dmp_spans *d, const size_t *rows, size_t n, sq_error *err,
                          const char **where);
 void dmp_records_free(dmp_records *r);

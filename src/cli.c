@@ -964,6 +964,29 @@ static sq_exit write_split(const char *dir, const dmp_records *recs, const shape
     return status;
 }
 
+static sq_exit collect_failed(const char *command, const sq_error *err, const char *where)
+{
+    cli_read_options quiet = {0};
+    reading x = {&quiet, NULL, NULL};
+    sq_error cause = *err;
+    switch (err->code) {
+    case DMP_ERR_INPUT:
+        cause.code = err->cause;
+        return input_problem(&x, where, &cause);
+    case DMP_ERR_CHANGED:
+        fprintf(stderr, "sessq: %s: %s (it is read twice: once to select, once to copy)\n", where,
+                err->message);
+        return SQ_EXIT_NOINPUT;
+    case DMP_ERR_TEMP:
+        fprintf(stderr, "sessq: %s: %s ($TMPDIR, else /tmp): %s\n", command, err->message,
+                strerror(err->sys_errno));
+        return SQ_EXIT_IOERR;
+    default:
+        fprintf(stderr, "sessq: out of memory\n");
+        return SQ_EXIT_SOFTWARE;
+    }
+}
+
 sq_exit cli_write_dumps(const cli_common *c, const char *command, const dmp_spans *spans,
                         const tbl_table *t, const size_t *rows, size_t nrows, const char *split_dir,
                         dmp_transform fn, void *ctx)
@@ -977,17 +1000,8 @@ sq_exit cli_write_dumps(const cli_common *c, const char *command, const dmp_span
     sq_error err;
     const char *where;
     dmp_records *recs = dmp_collect(spans, rows, nrows, &err, &where);
-    if (!recs) {
-        sq_error cause = err;
-        cli_read_options quiet = {0};
-        reading x = {&quiet, NULL, NULL};
-        if (!where) {
-            fprintf(stderr, "sessq: %s: %s%s%s\n", command, err.message, err.sys_errno ? ": " : "",
-                    err.sys_errno ? strerror(err.sys_errno) : "");
-            return err.code == IN_ERR_NOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
-        }
-        return input_problem(&x, where, &cause);
-    }
+    if (!recs)
+        return collect_failed(command, &err, where);
     if (split_dir) {
         status = write_split(split_dir, recs, &sc, fn, ctx);
     } else {

@@ -246,6 +246,7 @@ static int fail(sq_error *err, int code, const char *message, int sys_errno)
     return -1;
 }
 
+/* Its errors are the input module's own (IN_ERR_*). */
 static in_source *open_again(const input_file *in, sq_error *err)
 {
     if (in->spool < 0)
@@ -255,6 +256,14 @@ static in_source *open_again(const input_file *in, sq_error *err)
         return NULL;
     }
     return in_open_fd(in->spool, "<stdin>", err);
+}
+
+/* An error of the input module, told as the input's. */
+static int input_failed(sq_error *err)
+{
+    err->cause = err->code;
+    err->code = err->cause == IN_ERR_NOMEM ? DMP_ERR_NOMEM : DMP_ERR_INPUT;
+    return -1;
 }
 
 typedef struct {
@@ -268,7 +277,7 @@ static int copy_input(copying *c, const input_file *in, const wanted *w, size_t 
 {
     in_source *src = open_again(in, err);
     if (!src)
-        return -1;
+        return input_failed(err);
     uint64_t off = 0;
     size_t i = 0;
     int rc = 0;
@@ -277,7 +286,7 @@ static int copy_input(copying *c, const input_file *in, const wanted *w, size_t 
         size_t len;
         int got = in_read(src, &data, &len, err);
         if (got <= 0) {
-            rc = got < 0 ? -1 : fail(err, IN_ERR_READ, CHANGED, 0);
+            rc = got < 0 ? input_failed(err) : fail(err, DMP_ERR_CHANGED, CHANGED, 0);
             break;
         }
         uint64_t end = off + len;
@@ -286,21 +295,21 @@ static int copy_input(copying *c, const input_file *in, const wanted *w, size_t 
             uint64_t to = w[i].end < end ? w[i].end : end;
             if (from == w[i].start) {
                 if (data[from - off] != '{') {
-                    rc = fail(err, IN_ERR_READ, CHANGED, 0);
+                    rc = fail(err, DMP_ERR_CHANGED, CHANGED, 0);
                     break;
                 }
                 c->recs[w[i].pos].off = c->size;
                 c->recs[w[i].pos].len = w[i].end - w[i].start;
             }
             if (fwrite(data + (from - off), 1, (size_t)(to - from), c->spool) != to - from) {
-                rc = fail(err, IN_ERR_READ, "cannot write a temporary file", errno);
+                rc = fail(err, DMP_ERR_TEMP, "cannot write a temporary file", errno);
                 break;
             }
             c->size += to - from;
             if (to < w[i].end)
                 break;
             if (data[to - 1 - off] != '}') {
-                rc = fail(err, IN_ERR_READ, CHANGED, 0);
+                rc = fail(err, DMP_ERR_CHANGED, CHANGED, 0);
                 break;
             }
             i++;
@@ -321,13 +330,13 @@ static dmp_records *new_records(size_t n, FILE **spool, sq_error *err)
     }
     if (!r || !r->recs) {
         dmp_records_free(r);
-        fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM);
+        fail(err, DMP_ERR_NOMEM, "out of memory", ENOMEM);
         return NULL;
     }
     int fd = temporary_file();
     *spool = fd < 0 ? NULL : fdopen(fd, "w+");
     if (!*spool) {
-        fail(err, IN_ERR_READ, "cannot make a temporary file", errno);
+        fail(err, DMP_ERR_TEMP, "cannot make a temporary file", errno);
         if (fd >= 0)
             close(fd);
         dmp_records_free(r);
@@ -348,7 +357,7 @@ dmp_records *dmp_collect(const dmp_spans *d, const size_t *rows, size_t n, sq_er
     if (!w) {
         fclose(spool);
         dmp_records_free(r);
-        fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM);
+        fail(err, DMP_ERR_NOMEM, "out of memory", ENOMEM);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -363,15 +372,15 @@ dmp_records *dmp_collect(const dmp_spans *d, const size_t *rows, size_t n, sq_er
         for (j = i + 1; j < n && w[j].input == w[i].input;)
             j++;
         rc = copy_input(&c, &d->inputs[w[i].input], w + i, j - i, err);
-        if (rc < 0 && err->code != IN_ERR_NOMEM)
+        if (rc < 0 && (err->code == DMP_ERR_INPUT || err->code == DMP_ERR_CHANGED))
             *where = d->inputs[w[i].input].spool >= 0 ? "<stdin>" : d->inputs[w[i].input].path;
     }
     free(w);
     if (rc == 0 && fflush(spool) != 0)
-        rc = fail(err, IN_ERR_READ, "cannot write a temporary file", errno);
+        rc = fail(err, DMP_ERR_TEMP, "cannot write a temporary file", errno);
     r->fd = rc == 0 ? dup(fileno(spool)) : -1;
     if (rc == 0 && r->fd < 0)
-        rc = fail(err, IN_ERR_READ, "cannot read a temporary file", errno);
+        rc = fail(err, DMP_ERR_TEMP, "cannot read a temporary file", errno);
     fclose(spool);
     if (rc < 0) {
         dmp_records_free(r);

@@ -300,7 +300,7 @@ Test(dump, an_input_that_changed_is_refused)
     sq_error err;
     const char *where;
     cr_expect_null(dmp_collect(d, rows, 1, &err, &where));
-    cr_expect_eq(err.code, IN_ERR_READ);
+    cr_expect_eq(err.code, DMP_ERR_CHANGED);
     cr_expect_str_eq(err.message, "the input changed since it was first read");
     cr_expect_str_eq(where, pa);
 
@@ -309,12 +309,14 @@ Test(dump, an_input_that_changed_is_refused)
     fputs("[{\"id\":\"1\"}]", fp);
     fclose(fp);
     cr_expect_null(dmp_collect(d, rows, 1, &err, &where), "cut short");
-    cr_expect_str_eq(err.message, "the input changed since it was first read");
+    cr_expect_eq(err.code, DMP_ERR_CHANGED);
 
     unlink(pa);
     cr_expect_null(dmp_collect(d, rows, 1, &err, &where), "gone");
-    cr_expect_eq(err.code, IN_ERR_OPEN);
+    cr_expect_eq(err.code, DMP_ERR_INPUT);
+    cr_expect_eq(err.cause, IN_ERR_OPEN);
     cr_expect_eq(err.sys_errno, ENOENT);
+    cr_expect_str_eq(where, pa);
     dmp_free(d);
     free(pa);
 }
