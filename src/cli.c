@@ -512,7 +512,6 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
         if (!items[i].no_dumps && !items[i].list_error.code)
             read_item(&items[i], t, x->o->findings, x->progress);
         status = worse(status, settle(x, t, &items[i]));
-        item_free(&items[i]);
     }
     return status;
 }
