@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dump.h"
 #include "filter.h"
 #include "findings.h"
 #include "output.h"
@@ -30,6 +31,7 @@ typedef struct {
     size_t max_memory;  /* bytes the session table may hold; 0: no limit */
     unsigned jobs;      /* files read at the same time (0 or 1: one by one) */
     bool quiet;         /* no progress line */
+    dmp_spans *spans;   /* where each row's record span goes (NULL: nowhere) */
 } cli_read_options;
 
 /* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.
@@ -99,10 +101,12 @@ enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
 
 /* The default of --max-memory: what the session table may hold. */
 #define CLI_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
+/* The help of -o, -k, --max-memory, -j, -q (and of -f, --csv-raw for commands that take them). */
 extern const char cli_output_help[];
 
 typedef struct {
     out_format fmt;
+    bool fmt_given; /* -f was given (commands that write dumps refuse it) */
     out_options out;
     cli_read_options read; /* its findings list is the common options' own */
     const char *output;    /* -o: NULL for standard output */
@@ -130,6 +134,16 @@ typedef void (*cli_row_fn)(void *ctx, size_t i, sq_value *vals);
  * output (atomically for a file), with `note` under a table. SQ_EXIT_OK or SQ_EXIT_IOERR. */
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
                  cli_row_fn fill, void *ctx, const char *note);
+
+/* What extract and redact write: rows[0..nrows) of `t`, whose record spans `spans` kept, as
+ * dumps of the shape they came from. Without `split_dir`: one dump to -o or standard output
+ * when they all have one shape (none: the shape of every session read, when there is one, else
+ * an empty bare array), else exit 64 naming the shapes and asking for --source or --split.
+ * With `split_dir` (made when missing): DIR/SHAPE.json for each shape there is. Each record
+ * passes through `fn` (NULL: copied as it is). `command` names the command in messages. */
+sq_exit cli_write_dumps(const cli_common *c, const char *command, const dmp_spans *spans,
+                        const tbl_table *t, const size_t *rows, size_t nrows, const char *split_dir,
+                        dmp_transform fn, void *ctx);
 
 /* A command's own option `opt` with its argument; returns SQ_EXIT_OK or the exit status after
  * printing what is wrong. */

@@ -27,6 +27,16 @@ in_source *in_open(const char *path, sq_error *err);
  * `err` filled (IN_ERR_NOMEM) when out of memory; close it with in_close(). */
 in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_error *err);
 
+/* Reads the open descriptor `fd` from where it stands (it stays the caller's, open), named
+ * `name` in messages (copied): a second reading of what in_tee() kept. NULL with `err` filled
+ * (IN_ERR_NOMEM) when out of memory. */
+in_source *in_open_fd(int fd, const char *name, sq_error *err);
+
+/* From now on, every stored byte read (before any decoding) is also written to `fd`, so that
+ * an input that cannot be read twice (standard input) can be read again from there. A failed
+ * write fails the read (IN_ERR_READ). */
+void in_tee(in_source *src, int fd);
+
 /* The next chunk of the decoded stream: gzip (by magic bytes) inflated, a UTF-8 byte-order mark
  * dropped, UTF-16 (with a BOM, or told by its NUL bytes) transcoded to UTF-8. `*data` points
  * into the source and stays valid until the next call. Returns 1 with *len > 0, 0 at the end,

@@ -49,6 +49,24 @@ void shp_set_pages(shp_reader *r, pg_list *pages);
 typedef void (*shp_progress_fn)(void *ctx, uint64_t bytes);
 void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx);
 
+/* The kind of document a record stood in: a bare array (VB365 v5 and older), an envelope's
+ * "results" (VB365 v6, Azure v1), or an object at the top (a session by id, NDJSON). */
+typedef enum { SHP_DOC_ARRAY, SHP_DOC_ENVELOPE, SHP_DOC_OBJECT, SHP_NDOCS } shp_doc;
+
+/* Where a record stood: the bytes [start, end) of its object, from its '{' to just after its
+ * '}', in the input's decoded stream (what in_read() hands out: gzip inflated, a byte-order
+ * mark dropped, UTF-16 turned into UTF-8); the kind of document; the session's source. */
+typedef struct {
+    uint64_t start, end;
+    shp_doc doc;
+    ses_source source;
+} shp_span;
+
+/* Told of every record right after the table took it, in the order the table took them.
+ * Returns 0, or -1 to stop reading (out of memory). */
+typedef int (*shp_record_fn)(void *ctx, const shp_span *span);
+void shp_set_record_hook(shp_reader *r, shp_record_fn fn, void *ctx);
+
 typedef struct {
     uint64_t documents; /* JSON documents read */
     uint64_t records;   /* session records read, duplicates included */

@@ -46,6 +46,10 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t row);
 /* Where row `row` of a log began (0, 0 in a table). */
 void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 
+/* The row the last successful add went to: a new one, or the row whose (source, id) it
+ * repeated or replaced. */
+size_t tbl_last_row(const tbl_table *t);
+
 /* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
  * holds now. */
 void tbl_set_limit(tbl_table *t, size_t bytes);

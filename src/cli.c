@@ -30,11 +30,13 @@ const char cli_common_help[] =
     "(bad option); 65 bad data (invalid JSON, unknown shape, session without id); 66 an\n"
     "input cannot be opened; 70 out of memory; 74 output could not be written.\n";
 
-const char cli_output_help[] =
-    "Output:\n"
+/* The formats part goes only to commands that write rows (their options name "format"). */
+static const char format_help[] =
     "  -f, --format FMT      table (default), csv, json, ndjson or md\n"
+    "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n";
+
+const char cli_output_help[] =
     "  -o, --output FILE     write to FILE (written whole, then renamed into place)\n"
-    "      --csv-raw         csv: no ' before cells starting with = + - @ TAB CR\n"
     "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n"
     "      --max-memory SIZE the most memory the sessions read may take (default 4G; K, M,\n"
     "                        G suffixes); beyond it sessq stops with exit status 70\n"
@@ -162,6 +164,12 @@ typedef struct {
     fnd_list *findings;
     pg_list *pages;
     shp_stats stats;
+    dmp_spans *keep_spans; /* where to note where each record stood, or NULL */
+    uint32_t index;        /* the input's number among the spans' inputs */
+    int tee;               /* standard input's copy for a second reading, or -1 */
+    shp_span *spans;       /* read into a log: those of its rows, one each */
+    size_t nspans, spans_cap;
+    tbl_table *table; /* read into the table itself: the table, for its last row */
 } item;
 
 static void item_free(item *it)
@@ -171,10 +179,12 @@ static void item_free(item *it)
     tbl_free(it->log);
     fnd_free(it->findings);
     pg_free(it->pages);
+    free(it->spans);
     it->path = it->name = NULL;
     it->log = NULL;
     it->findings = NULL;
     it->pages = NULL;
+    it->spans = NULL;
 }
 
 /* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
@@ -288,6 +298,25 @@ static void end_progress(progress *p)
     pthread_mutex_destroy(&p->lock);
 }
 
+/* The log has one row per record, in order: the spans go beside them; read into the table
+ * itself, a record's span goes with the row it went to. */
+static int keep_span(void *ctx, const shp_span *span)
+{
+    item *it = ctx;
+    if (it->table)
+        return dmp_set_span(it->keep_spans, tbl_last_row(it->table), it->index, span);
+    if (it->nspans == it->spans_cap) {
+        size_t cap = it->spans_cap ? it->spans_cap * 2 : 256;
+        shp_span *grown = realloc(it->spans, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        it->spans = grown;
+        it->spans_cap = cap;
+    }
+    it->spans[it->nspans++] = *span;
+    return 0;
+}
+
 /* Reads one file into `table` (the real one, or the item's own log), its pages into `pages`. */
 static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *pages, progress *p)
 {
@@ -301,6 +330,13 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *p
         shp_set_progress(r, count_bytes, p);
         shp_set_pages(r, pages);
     }
+    if (r && it->keep_spans)
+        shp_set_record_hook(r, keep_span, it);
+    if (it->tee >= 0)
+        in_tee(src, it->tee);
+    it->table = table == it->log ? NULL : table;
+    if (it->keep_spans && it->table)
+        dmp_begin(it->keep_spans, tbl_count(table));
     if (!r) {
         it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
     } else if (shp_read(r, src, &it->err) == 0) {
@@ -310,6 +346,10 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *p
         snprintf(it->detail, sizeof it->detail, "%s", it->err.detail);
         it->err.detail = it->detail;
     }
+    if (it->keep_spans && it->table && it->err.code)
+        dmp_rollback(it->keep_spans);
+    else if (it->keep_spans && it->table)
+        dmp_commit(it->keep_spans);
     shp_free(r);
     in_close(src);
 }
@@ -320,6 +360,12 @@ static sq_exit merge_log(const reading *x, tbl_table *t, const item *it)
 {
     for (size_t row = 0; row < tbl_count(it->log); row++) {
         int added = tbl_add_row(t, it->log, row);
+        /* The span goes to the row that took the record: a new one, or the one whose values it
+         * replaced (or repeated), so that the later record's span wins as its values do. */
+        if (added >= 0 && it->keep_spans &&
+            (row >= it->nspans ||
+             dmp_set_span(it->keep_spans, tbl_last_row(t), it->index, &it->spans[row]) < 0))
+            added = TBL_ERR_NOMEM;
         if (added == TBL_ERR_LIMIT || added == TBL_ERR_NOMEM) {
             sq_error e = {.code = added == TBL_ERR_LIMIT ? SHP_ERR_LIMIT : SHP_ERR_NOMEM,
                           .message = added == TBL_ERR_LIMIT ? SHP_LIMIT_MESSAGE : "out of memory"};
@@ -565,6 +611,22 @@ static void mention_findings(const fnd_list *l)
             gaps ? "pages are missing, and the sessions on them; " : "");
 }
 
+/* Numbers the inputs for their spans, and gives standard input a file to be copied to. */
+static sq_exit note_inputs(dmp_spans *spans, item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        items[i].tee = -1;
+        items[i].index = (uint32_t)i;
+        items[i].keep_spans = spans;
+        if (spans && dmp_add_input(spans, items[i].path, &items[i].tee) < 0) {
+            fprintf(stderr, "sessq: %s: cannot keep a copy for a second reading: %s\n",
+                    strcmp(items[i].path, "-") ? items[i].path : "<stdin>", strerror(errno));
+            return errno == ENOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
+        }
+    }
+    return SQ_EXIT_OK;
+}
+
 sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli_read_options *o,
                         cli_read_stats *stats)
 {
@@ -585,9 +647,11 @@ sq_exit cli_read_inputs(tbl_table *t, char *const *args, size_t nargs, const cli
     for (size_t a = 0; a < nargs && status == SQ_EXIT_OK; a++)
         if (list_argument(args[a], &items, &n, &cap) < 0)
             status = SQ_EXIT_SOFTWARE;
-    if (status != SQ_EXIT_OK) {
+    if (status != SQ_EXIT_OK)
         fprintf(stderr, "sessq: out of memory\n");
-    } else {
+    else
+        status = note_inputs(o->spans, items, n);
+    if (status == SQ_EXIT_OK) {
         tbl_set_limit(t, o->max_memory);
         progress p = {0};
         start_progress(&p, o->quiet, items, n);
@@ -801,6 +865,7 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     *taken = true;
     switch (opt) {
     case 'f':
+        c->fmt_given = true;
         if (out_format_parse(arg, &c->fmt) < 0) {
             fprintf(stderr, "sessq: -f: unknown format '%s' (table, csv, json, ndjson or md)\n",
                     arg);
@@ -904,6 +969,151 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
     return rc == 0 ? SQ_EXIT_OK : cli_output_failed(saved);
 }
 
+/* ---- dumps (extract, redact) -------------------------------------------------------------- */
+
+typedef struct {
+    size_t count[DMP_NSHAPES];
+    int order[DMP_NSHAPES]; /* the shapes there are, in the order they first come */
+    size_t n;
+} shape_counts;
+
+static sq_exit count_shapes(const dmp_spans *spans, const size_t *rows, size_t nrows,
+                            shape_counts *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    for (size_t i = 0; i < nrows; i++) {
+        int shape = dmp_shape_of(spans, rows[i]);
+        if (shape < 0) {
+            fprintf(stderr, "sessq: internal error: a session without its place in the input\n");
+            return SQ_EXIT_SOFTWARE;
+        }
+        if (sc->count[shape]++ == 0)
+            sc->order[sc->n++] = shape;
+    }
+    return SQ_EXIT_OK;
+}
+
+static sq_exit mixed_shapes(const char *command, const shape_counts *sc)
+{
+    fprintf(stderr, "sessq: %s: the sessions selected come from dumps of %zu shapes (", command,
+            sc->n);
+    for (size_t i = 0; i < sc->n; i++)
+        fprintf(stderr, "%s%zu %s", i ? ", " : "", sc->count[sc->order[i]],
+                dmp_shape_name(sc->order[i]));
+    fprintf(stderr, "), and one dump holds one shape: choose one with --source or other "
+                    "filters, or write one file per shape with --split DIR\n");
+    return SQ_EXIT_USAGE;
+}
+
+/* The shape of a dump of no session: that of every session read, when they have one. */
+static int empty_shape(const dmp_spans *spans, const tbl_table *t)
+{
+    int shape = -1;
+    for (size_t row = 0; row < tbl_count(t); row++) {
+        int s = dmp_shape_of(spans, row);
+        if (shape >= 0 && s != shape)
+            return -1;
+        shape = s;
+    }
+    return shape;
+}
+
+static sq_exit write_dump(const char *path, const dmp_records *recs, int shape, dmp_transform fn,
+                          void *ctx)
+{
+    out_file *file = out_file_open(path);
+    if (!file) {
+        fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(errno));
+        return SQ_EXIT_IOERR;
+    }
+    int rc = dmp_write(recs, shape, out_file_stream(file), fn, ctx);
+    int saved = errno;
+    if (out_file_close(file, rc == 0) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0)
+        return SQ_EXIT_OK;
+    fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(saved));
+    return saved == ENOMEM ? SQ_EXIT_SOFTWARE : SQ_EXIT_IOERR;
+}
+
+static sq_exit write_split(const char *dir, const dmp_records *recs, const shape_counts *sc,
+                           dmp_transform fn, void *ctx)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) < 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "sessq: %s: cannot make the directory: %s\n", dir,
+                strerror(errno == EEXIST ? ENOTDIR : errno));
+        return SQ_EXIT_IOERR;
+    }
+    sq_exit status = SQ_EXIT_OK;
+    for (size_t i = 0; i < sc->n && status == SQ_EXIT_OK; i++) {
+        const char *name = dmp_shape_name(sc->order[i]);
+        size_t n = strlen(dir) + strlen(name) + sizeof "/.json";
+        char *path = malloc(n);
+        if (!path) {
+            fprintf(stderr, "sessq: out of memory\n");
+            return SQ_EXIT_SOFTWARE;
+        }
+        snprintf(path, n, "%s/%s.json", dir, name);
+        status = write_dump(path, recs, sc->order[i], fn, ctx);
+        free(path);
+    }
+    return status;
+}
+
+static sq_exit collect_failed(const char *command, const sq_error *err, const char *where)
+{
+    cli_read_options quiet = {0};
+    reading x = {&quiet, NULL, NULL, NULL};
+    sq_error cause = *err;
+    switch (err->code) {
+    case DMP_ERR_INPUT:
+        cause.code = err->cause;
+        return input_problem(&x, where, &cause);
+    case DMP_ERR_CHANGED:
+        fprintf(stderr, "sessq: %s: %s (it is read twice: once to select, once to copy)\n", where,
+                err->message);
+        return SQ_EXIT_NOINPUT;
+    case DMP_ERR_TEMP:
+        fprintf(stderr, "sessq: %s: %s ($TMPDIR, else /tmp): %s\n", command, err->message,
+                strerror(err->sys_errno));
+        return SQ_EXIT_IOERR;
+    default:
+        fprintf(stderr, "sessq: out of memory\n");
+        return SQ_EXIT_SOFTWARE;
+    }
+}
+
+sq_exit cli_write_dumps(const cli_common *c, const char *command, const dmp_spans *spans,
+                        const tbl_table *t, const size_t *rows, size_t nrows, const char *split_dir,
+                        dmp_transform fn, void *ctx)
+{
+    shape_counts sc;
+    sq_exit status = count_shapes(spans, rows, nrows, &sc);
+    if (status != SQ_EXIT_OK)
+        return status;
+    if (!split_dir && sc.n > 1)
+        return mixed_shapes(command, &sc);
+    sq_error err;
+    const char *where;
+    dmp_records *recs = dmp_collect(spans, rows, nrows, &err, &where);
+    if (!recs)
+        return collect_failed(command, &err, where);
+    if (split_dir) {
+        status = write_split(split_dir, recs, &sc, fn, ctx);
+    } else {
+        int shape = sc.n ? sc.order[0] : empty_shape(spans, t);
+        /* No session and no one shape read: an empty bare array says "none" to every reader. */
+        if (shape < 0)
+            shape = dmp_shape_index(SES_SRC_VB365_RESTORE, SHP_DOC_ARRAY);
+        status = write_dump(c->output, recs, shape, fn, ctx);
+    }
+    dmp_records_free(recs);
+    return status;
+}
+
 sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usage)
 {
     const char *arg = argv[optind - 1];
@@ -915,6 +1125,14 @@ sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usag
         fprintf(stderr, "sessq: %s: unknown option '%s'\n", command, arg);
     fprintf(stderr, "\n%s", usage);
     return SQ_EXIT_USAGE;
+}
+
+static bool writes_rows(const struct option *longopts)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (!strcmp(o->name, "format"))
+            return true;
+    return false;
 }
 
 sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct option *longopts,
@@ -935,7 +1153,8 @@ sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct opt
         if (taken)
             continue;
         if (opt == 'h') {
-            printf("%s\n%s\n%s\n%s", usage, cli_output_help, cli_filter_help, cli_common_help);
+            printf("%s\nOutput:\n%s%s\n%s\n%s", usage, writes_rows(longopts) ? format_help : "",
+                   cli_output_help, cli_filter_help, cli_common_help);
             *help = true;
         } else if (opt == '?' || opt == ':') {
             status = cli_bad_option(argv[0], opt, argv, usage);

@@ -73,6 +73,8 @@ struct in_source {
     enum text text;
     unsigned char *out;
 
+    int tee; /* in_tee()'s descriptor, or -1 */
+
     int failed; /* zlib and the half-decoded state cannot go on after an error: repeat it */
     sq_error failure;
 };
@@ -133,6 +135,7 @@ static in_source *new_source(const char *name, sq_error *err)
         return NULL;
     }
     src->fd = -1;
+    src->tee = -1;
     src->name = strdup(name);
     src->raw = malloc(SQ_CHUNK_SIZE);
     if (!src->name || !src->raw) {
@@ -157,6 +160,31 @@ in_source *in_open(const char *path, sq_error *err)
         return NULL;
     }
     return src;
+}
+
+in_source *in_open_fd(int fd, const char *name, sq_error *err)
+{
+    in_source *src = new_source(name, err);
+
+    if (src)
+        src->fd = fd;
+    return src;
+}
+
+void in_tee(in_source *src, int fd) { src->tee = fd; }
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_error *err)
@@ -208,6 +236,9 @@ static ssize_t read_raw(in_source *src, unsigned char *buf, size_t cap, sq_error
     }
     if (n < 0)
         return fail(err, IN_ERR_READ, "cannot read", errno, src->bytes_read);
+    if (n > 0 && src->tee >= 0 && write_all(src->tee, buf, (size_t)n) < 0)
+        return fail(err, IN_ERR_READ, "cannot keep a copy for a second reading", errno,
+                    src->bytes_read);
     if (n == 0)
         src->raw_eof = 1;
     src->bytes_read += (uint64_t)n;

@@ -213,6 +213,7 @@ typedef struct {
     hint hint;
     bool has_fields; /* any session key seen (tells "no id" from "not a session") */
     uint64_t offset, line, column;
+    uint64_t end; /* just after the object's '}', once it closed */
 } collector;
 
 #define MAX_CONTEXTS 8
@@ -250,6 +251,8 @@ struct shp_reader {
     uint64_t page_count;       /* records of the envelope being read */
     uint64_t page_fingerprint; /* pg_fingerprint() of them */
     ses_source page_source;    /* the source of its first record */
+    shp_record_fn record_hook;
+    void *record_ctx;
 };
 
 shp_reader *shp_new(tbl_table *table, fnd_list *findings)
@@ -484,6 +487,14 @@ static int check_times(shp_reader *r, const collector *c, const ses_raw *raw)
                    text_of(c, F_ID).p, b, a);
 }
 
+/* Records of an envelope are collected in `rec` or deferred; only a top object is `top`. */
+static int tell_record(shp_reader *r, const collector *c, ses_source src)
+{
+    shp_doc doc = c == &r->top ? SHP_DOC_OBJECT : r->envelope ? SHP_DOC_ENVELOPE : SHP_DOC_ARRAY;
+    shp_span span = {c->offset, c->end, doc, src};
+    return r->record_hook(r->record_ctx, &span);
+}
+
 static int add_record(shp_reader *r, const collector *c, ses_source src)
 {
     ses_raw raw;
@@ -509,6 +520,8 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     if (added == TBL_ERR_LIMIT)
         return fail_limit(r);
     if (added < 0)
+        return fail_nomem(r);
+    if (r->record_hook && tell_record(r, c, src) < 0)
         return fail_nomem(r);
     r->file.records++;
     if (r->envelope) {
@@ -754,15 +767,18 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
     return 0;
 }
 
-static int on_close(shp_reader *r)
+static int on_close(shp_reader *r, const json_value *v)
 {
     context c = r->stack[--r->depth];
     if (c == C_RECORD) {
         r->cur = &r->top;
+        r->rec.end = v->offset + 1;
         return finish_record(r, &r->rec);
     }
-    if (c == C_TOP)
+    if (c == C_TOP) {
+        r->top.end = v->offset + 1;
         return finish_top(r);
+    }
     if (c == C_LINKS && current(r) == C_TOP) {
         r->envelope_links = true;
         r->envelope_source = href_source(text_of(&r->top, F_HREF));
@@ -814,7 +830,7 @@ static int on_token(shp_reader *r, json_token t, const json_value *v)
         return on_open(r, t, v);
     case JSON_OBJECT_END:
     case JSON_ARRAY_END:
-        return on_close(r);
+        return on_close(r, v);
     default:
         return on_scalar(r, t, v);
     }
@@ -857,6 +873,12 @@ void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx)
 {
     r->progress = fn;
     r->progress_ctx = ctx;
+}
+
+void shp_set_record_hook(shp_reader *r, shp_record_fn fn, void *ctx)
+{
+    r->record_hook = fn;
+    r->record_ctx = ctx;
 }
 
 static int read_all(shp_reader *r, in_source *src)

@@ -59,6 +59,7 @@ struct tbl_table {
     row_slot *row_slots; /* hash of (source, id) -> row */
     size_t row_mask;
     size_t duplicates;
+    size_t last_row; /* the row the last add went to */
 
     bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
     /* Per interned slot, the id of the text the last row had there: neighbouring records
@@ -431,6 +432,7 @@ static int add_to_log(tbl_table *t, const ses_session *s, uint64_t line, uint64_
     if (why)
         return why;
     t->places[t->nrows] = (struct place){line, column};
+    t->last_row = t->nrows;
     t->rows[t->nrows++] = nr;
     return TBL_ADDED;
 }
@@ -446,6 +448,7 @@ static int add_to_table(tbl_table *t, const ses_session *s)
     size_t slot = find_row(t, (uint8_t)s->source, hash, id_hash, id);
     uint32_t existing = t->row_slots[slot].row;
     if (existing && same_values(t, &t->rows[existing - 1], s)) {
+        t->last_row = existing - 1;
         t->duplicates++;
         return TBL_SAME;
     }
@@ -462,6 +465,7 @@ static int put_row(tbl_table *t, size_t slot, uint32_t hash, const row *nr)
     int why;
     if (existing) {
         size_t index = existing - 1;
+        t->last_row = index;
         if (index < t->mark) {
             if ((why = grow_array(t, (void **)&t->undos, &t->undos_cap, t->nundos + 1,
                                   sizeof *t->undos)))
@@ -477,6 +481,7 @@ static int put_row(tbl_table *t, size_t slot, uint32_t hash, const row *nr)
               : grow_array(t, (void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows);
     if (why)
         return why;
+    t->last_row = t->nrows;
     t->rows[t->nrows++] = *nr;
     t->row_slots[slot] = (row_slot){(uint32_t)t->nrows, hash};
     if (t->nrows * 2 > t->row_mask && (why = rehash_rows(t, t->row_mask * 2 + 1)))
@@ -545,6 +550,7 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     size_t slot = find_row(dst, y->source, hash, id->hash, text_of(src, y->text[ID]));
     uint32_t existing = dst->row_slots[slot].row;
     if (existing && same_rows(dst, &dst->rows[existing - 1], src, y)) {
+        dst->last_row = existing - 1;
         dst->duplicates++;
         return TBL_SAME;
     }
@@ -563,6 +569,8 @@ void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
     *line = t->places ? t->places[r].line : 0;
     *column = t->places ? t->places[r].column : 0;
 }
+
+size_t tbl_last_row(const tbl_table *t) { return t->last_row; }
 
 void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
 

@@ -917,3 +917,60 @@ Test(input, gzip_closed_after_the_first_chunk, .timeout = 10)
     free(gz);
     free(text);
 }
+
+/* in_tee keeps the stored bytes (compressed, as they came); in_open_fd reads them again through
+ * the same decoding. */
+Test(input, tee_then_read_the_copy_again)
+{
+    static const char text[] = "\xEF\xBB\xBF[{\"id\":\"t\"}]";
+    size_t gz_n;
+    unsigned char *gz = gzip_mem(text, sizeof text - 1, &gz_n);
+    write_file("g", gz, gz_n);
+    FILE *copy = tmpfile();
+    cr_assert_not_null(copy);
+    sq_error err = {0};
+    in_source *src = in_open(at("g"), &err);
+    cr_assert_not_null(src);
+    in_tee(src, fileno(copy));
+    unsigned char *got;
+    size_t n;
+    cr_assert_eq(drain(src, &got, &n, &err), 0);
+    in_close(src);
+    free(got);
+
+    struct stat st;
+    cr_assert_eq(fstat(fileno(copy), &st), 0);
+    cr_expect_eq((size_t)st.st_size, gz_n, "the copy holds the stored (gzip) bytes");
+    cr_assert_eq(lseek(fileno(copy), 0, SEEK_SET), 0);
+    src = in_open_fd(fileno(copy), "<stdin>", &err);
+    cr_assert_not_null(src);
+    cr_expect_str_eq(in_name(src), "<stdin>");
+    cr_assert_eq(drain(src, &got, &n, &err), 0);
+    cr_expect_eq(n, sizeof text - 4, "decoded again, without the BOM");
+    cr_expect_eq(memcmp(got, text + 3, n), 0);
+    free(got);
+    in_close(src);
+    cr_expect_neq(fcntl(fileno(copy), F_GETFD), -1, "the descriptor stays the caller's, open");
+    fclose(copy);
+    free(gz);
+}
+
+Test(input, tee_write_failure_fails_the_read)
+{
+    write_file("h", "[1]", 3);
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    close(fds[0]); /* writing into a pipe with no reader fails (EPIPE; SIGPIPE ignored here) */
+    signal(SIGPIPE, SIG_IGN);
+    sq_error err = {0};
+    in_source *src = in_open(at("h"), &err);
+    cr_assert_not_null(src);
+    in_tee(src, fds[1]);
+    const char *data;
+    size_t len;
+    cr_expect_eq(in_read(src, &data, &len, &err), -1);
+    cr_expect_eq(err.code, IN_ERR_READ);
+    cr_expect_eq(err.sys_errno, EPIPE);
+    in_close(src);
+    close(fds[1]);
+}

@@ -1905,3 +1905,88 @@ Test(shape, pages_over_their_memory_bound_stop_the_read)
     free(b.p);
     pg_free(pages);
 }
+
+/* ---- record spans ------------------------------------------------------------------------- */
+
+typedef struct {
+    shp_span s[8];
+    size_t n;
+    size_t rows_when_told[8]; /* the table's rows when the hook ran: right after the add */
+} spans_seen;
+
+static int see_span(void *ctx, const shp_span *span)
+{
+    spans_seen *seen = ctx;
+    cr_assert_lt(seen->n, 8);
+    seen->rows_when_told[seen->n] = tbl_count(T);
+    seen->s[seen->n++] = *span;
+    return 0;
+}
+
+static void check_span(const spans_seen *seen, size_t i, uint64_t start, uint64_t end, shp_doc doc,
+                       ses_source source)
+{
+    cr_assert_lt(i, seen->n);
+    cr_expect_eq(seen->s[i].start, start, "span %zu starts at %llu, wanted %llu", i,
+                 (unsigned long long)seen->s[i].start, (unsigned long long)start);
+    cr_expect_eq(seen->s[i].end, end, "span %zu ends at %llu, wanted %llu", i,
+                 (unsigned long long)seen->s[i].end, (unsigned long long)end);
+    cr_expect_eq(seen->s[i].doc, doc, "span %zu: document kind %d, wanted %d", i, seen->s[i].doc,
+                 doc);
+    cr_expect_eq(seen->s[i].source, source, "span %zu: source %d, wanted %d", i, seen->s[i].source,
+                 source);
+}
+
+Test(shape, spans_of_array_records)
+{
+    /* offsets:         0123456789012345678901234567 */
+    static const char doc[] = "[ {\"id\":\"a\"},\n  {\"id\":1} ]";
+    spans_seen seen = {0};
+    shp_set_record_hook(R, see_span, &seen);
+    read_raw_ok(doc, sizeof doc - 1);
+    cr_assert_eq(seen.n, 2);
+    check_span(&seen, 0, 2, 12, SHP_DOC_ARRAY, SES_SRC_VB365_RESTORE);
+    check_span(&seen, 1, 16, 24, SHP_DOC_ARRAY, SES_SRC_VB365_RESTORE);
+    cr_expect_eq(seen.rows_when_told[0], 1);
+    cr_expect_eq(seen.rows_when_told[1], 2);
+}
+
+Test(shape, spans_of_envelope_records_waiting_for_links)
+{
+    /* The records wait for the envelope's "_links" (after "results"): their spans are told
+     * when they are added, in input order, with the source the link gave. */
+    static const char doc[] = "{\"results\":[{\"id\":\"x\"},{\"id\":\"y\",\"usn\":1}],"
+                              "\"_links\":{\"self\":{\"href\":\"/v6/DataRetrievalSessions\"}}}";
+    spans_seen seen = {0};
+    shp_set_record_hook(R, see_span, &seen);
+    read_raw_ok(doc, sizeof doc - 1);
+    cr_assert_eq(seen.n, 2);
+    /* {"results":[ is 12 bytes; {"id":"x"} 10; then a comma; {"id":"y","usn":1} 18 */
+    check_span(&seen, 0, 12, 22, SHP_DOC_ENVELOPE, SES_SRC_VB365_RETRIEVAL);
+    check_span(&seen, 1, 23, 41, SHP_DOC_ENVELOPE, SES_SRC_VB365_RETRIEVAL);
+    cr_expect_eq(memcmp(doc + 23, "{\"id\":\"y\",\"usn\":1}", 18), 0);
+}
+
+Test(shape, spans_of_top_objects_after_a_bom)
+{
+    /* Offsets count the decoded stream: the byte-order mark is not part of it. */
+    static const char doc[] =
+        "\xef\xbb\xbf{\"id\":\"p\"}\n{\"id\":\"q\",\n\"retrievalId\":\"r\"}\n";
+    spans_seen seen = {0};
+    shp_set_record_hook(R, see_span, &seen);
+    read_raw_ok(doc, sizeof doc - 1);
+    cr_assert_eq(seen.n, 2);
+    check_span(&seen, 0, 0, 10, SHP_DOC_OBJECT, SES_SRC_VB365_RESTORE);
+    check_span(&seen, 1, 11, 40, SHP_DOC_OBJECT, SES_SRC_VB365_RETRIEVAL);
+}
+
+Test(shape, spans_of_utf16_count_utf8_bytes)
+{
+    /* [{"id":"é"}] in UTF-16LE: é is 2 bytes of UTF-8, so the record is 11 bytes long. */
+    static const char doc[] = "\xff\xfe[\0{\0\"\0i\0d\0\"\0:\0\"\0\xe9\0\"\0}\0]\0";
+    spans_seen seen = {0};
+    shp_set_record_hook(R, see_span, &seen);
+    read_raw_ok(doc, sizeof doc - 1);
+    cr_assert_eq(seen.n, 1);
+    check_span(&seen, 0, 1, 12, SHP_DOC_ARRAY, SES_SRC_VB365_RESTORE);
+}

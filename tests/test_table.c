@@ -825,3 +825,35 @@ Test(table, find_in_a_log_answers_none)
     cr_assert_eq(tbl_find(log, SES_SRC_VB365_RESTORE, "a", 1), TBL_NONE);
     tbl_free(log);
 }
+
+Test(table, last_row_is_where_the_last_add_went)
+{
+    ses_session a = make(SES_SRC_VB365_RESTORE, "s1"), b = make(SES_SRC_AZURE_JOB, "s1");
+    ses_session c = make(SES_SRC_VB365_RESTORE, "s2");
+    cr_assert_eq(tbl_add(T, &a), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(T), 0);
+    cr_assert_eq(tbl_add(T, &b), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(T), 1, "the source is part of the key");
+    cr_assert_eq(tbl_add(T, &c), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(T), 2);
+    cr_assert_eq(tbl_add(T, &a), TBL_SAME);
+    cr_expect_eq(tbl_last_row(T), 0, "repeated: the row it repeats");
+    ses_session again = named(SES_SRC_AZURE_JOB, "s1", "changed");
+    cr_assert_eq(tbl_add(T, &again), TBL_CHANGED);
+    cr_expect_eq(tbl_last_row(T), 1, "replaced: the row it replaced, which keeps its place");
+
+    tbl_table *log = tbl_new_log();
+    cr_assert_not_null(log);
+    cr_assert_eq(tbl_add(log, &a), TBL_ADDED);
+    cr_assert_eq(tbl_add(log, &a), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(log), 1, "a log adds a row for every record");
+    tbl_table *merged = tbl_new();
+    cr_assert_not_null(merged);
+    cr_assert_eq(tbl_add(merged, &c), TBL_ADDED);
+    cr_assert_eq(tbl_add_row(merged, log, 0), TBL_ADDED);
+    cr_expect_eq(tbl_last_row(merged), 1);
+    cr_assert_eq(tbl_add_row(merged, log, 1), TBL_SAME);
+    cr_expect_eq(tbl_last_row(merged), 1);
+    tbl_free(merged);
+    tbl_free(log);
+}
