@@ -8,5 +8,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_redact(int argc, char **argv);
 
 #endif

@@ -1,5 +1,7 @@
 /* cmd_extract.c: `sessq extract`: the sessions that pass the filters, written back as a dump
- * of the shape they came from, each record byte for byte as it stood in its input. */
+ * of the shape they came from, each record byte for byte as it stood in its input; and
+ * `sessq redact`, which is extract with each record passed through the redaction engine. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +9,10 @@
 #include "cli.h"
 #include "cmd.h"
 #include "dump.h"
+#include "redact.h"
 #include "table.h"
 
-static const char usage[] =
+static const char extract_usage[] =
     "usage: sessq extract [OPTIONS] [-o FILE | --split DIR] [INPUT...]\n"
     "\n"
     "Writes the sessions of the INPUTs that pass the filters as a dump of the shape they came\n"
@@ -31,7 +34,28 @@ static const char usage[] =
     "Standard input is copied to a temporary file ($TMPDIR, else /tmp) as it is read, and the\n"
     "records are gathered there before they are written: allow room for what is written.\n";
 
+static const char redact_usage[] =
+    "usage: sessq redact [--key K] [OPTIONS] [-o FILE | --split DIR] [INPUT...]\n"
+    "\n"
+    "Writes what 'sessq extract' writes, with what identifies the customer replaced by\n"
+    "pseudonyms: organization, user and operator names (also inside name and scopeName), host\n"
+    "names and IP addresses, policy, repository, job and retrieval names, and the host of every\n"
+    "URL. IDs, types, states, results, timestamps and counts stay, so 'sessq stats' of the\n"
+    "redacted dump gives the same numbers. The same value gets the same pseudonym everywhere in\n"
+    "a run; see the README's 'sessq redact' for the rules.\n"
+    "\n"
+    "      --key K          derive the pseudonyms from K (keyed SipHash-2-4), so that runs with\n"
+    "                       the same K give the same pseudonyms; without it a random key is\n"
+    "                       taken and two runs cannot be compared. Keep K secret: whoever has it\n"
+    "                       can test guesses against the pseudonyms. K must not be empty\n"
+    "      --split DIR      one dump per shape, DIR/SHAPE.json (see 'sessq extract --help')\n"
+    "  -s, --sort K1,-K2    write the sessions in this order\n"
+    "  -n, --limit N        only the first N sessions (after sorting)\n"
+    "  -h, --help           show this help\n";
+
 typedef struct {
+    const char *command; /* "extract" or "redact" */
+    const char *key;     /* redact --key, or NULL */
     const char *split;
     ses_key sort[SES_NALLKEYS * 4];
     bool desc[SES_NALLKEYS * 4];
@@ -48,6 +72,14 @@ static sq_exit take_option(void *ctx, int opt, const char *arg)
     switch (opt) {
     case 'S':
         o->split = arg;
+        return SQ_EXIT_OK;
+    case 'K':
+        if (!*arg) {
+            fprintf(stderr, "sessq: redact: --key: an empty key is known to everyone; give a "
+                            "secret text, or no --key for a random one\n");
+            return SQ_EXIT_USAGE;
+        }
+        o->key = arg;
         return SQ_EXIT_OK;
     case 's':
         n = cli_key_list("--sort", arg, o->sort, o->desc, sizeof o->sort / sizeof *o->sort);
@@ -66,20 +98,48 @@ static sq_exit take_option(void *ctx, int opt, const char *arg)
 static sq_exit check_options(const cli_common *c, const extract_options *o)
 {
     if (c->fmt_given) {
-        fprintf(stderr, "sessq: extract: -f does not apply: extract writes dumps of the shape the "
-                        "sessions came from (see 'sessq list' for other formats)\n");
+        fprintf(stderr,
+                "sessq: %s: -f does not apply: %s writes dumps of the shape the sessions came "
+                "from (see 'sessq list' for other formats)\n",
+                o->command, o->command);
         return SQ_EXIT_USAGE;
     }
     if (o->split && c->output) {
-        fprintf(stderr, "sessq: extract: -o and --split go one without the other (--split "
-                        "writes one file per shape in its directory)\n");
+        fprintf(stderr,
+                "sessq: %s: -o and --split go one without the other (--split writes one file "
+                "per shape in its directory)\n",
+                o->command);
         return SQ_EXIT_USAGE;
     }
     return SQ_EXIT_OK;
 }
 
+/* dmp_transform of redact: the record through the redaction engine. */
+static int redact_record(void *ctx, const char *record, size_t n, FILE *out)
+{
+    const char *text;
+    size_t len;
+    sq_error err;
+    if (rd_redact(ctx, record, n, &text, &len, &err) != RD_OK) {
+        errno = err.code == RD_ERR_NOMEM ? ENOMEM : EINVAL;
+        return -1;
+    }
+    return fwrite(text, 1, len, out) == len ? 0 : -1;
+}
+
 static sq_exit run(cli_common *c, const extract_options *o, char *const *args, size_t nargs)
 {
+    rd_redactor *redactor = NULL;
+    if (!strcmp(o->command, "redact")) {
+        sq_error err;
+        redactor = rd_new(o->key, o->key ? strlen(o->key) : 0, &err);
+        if (!redactor) {
+            fprintf(stderr, "sessq: redact: %s\n",
+                    err.code == RD_ERR_RANDOM ? "no random key from the system: give --key"
+                                              : "out of memory");
+            return SQ_EXIT_SOFTWARE;
+        }
+    }
     dmp_spans *spans = dmp_new();
     if (!spans) {
         fprintf(stderr, "sessq: out of memory\n");
@@ -96,8 +156,8 @@ static sq_exit run(cli_common *c, const extract_options *o, char *const *args, s
             status = SQ_EXIT_SOFTWARE;
         } else {
             size_t n = o->has_limit && o->limit < nrows ? o->limit : nrows;
-            sq_exit written =
-                cli_write_dumps(c, "extract", spans, t, rows, n, o->split, NULL, NULL);
+            sq_exit written = cli_write_dumps(c, o->command, spans, t, rows, n, o->split,
+                                              redactor ? redact_record : NULL, redactor);
             if (written != SQ_EXIT_OK)
                 status = written;
         }
@@ -105,10 +165,11 @@ static sq_exit run(cli_common *c, const extract_options *o, char *const *args, s
     free(rows);
     tbl_free(t);
     dmp_free(spans);
+    rd_free(redactor);
     return status;
 }
 
-int cmd_extract(int argc, char **argv)
+static int extract_or_redact(int argc, char **argv, const char *command, const char *usage)
 {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -121,18 +182,35 @@ int cmd_extract(int argc, char **argv)
         {"sort", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
+        {"key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
+    /* --key is redact's: extract stops the table before it. */
+    size_t nopts = sizeof longopts / sizeof *longopts;
+    struct option opts[sizeof longopts / sizeof *longopts];
+    memcpy(opts, longopts, sizeof longopts);
+    if (strcmp(command, "redact"))
+        opts[nopts - 2] = (struct option){NULL, 0, NULL, 0};
     cli_common common;
-    extract_options o = {0};
+    extract_options o = {.command = command};
     bool help;
     int first;
     sq_exit status =
-        cli_parse(argc, argv, "s:n:", longopts, usage, &common, take_option, &o, &help, &first);
+        cli_parse(argc, argv, "s:n:", opts, usage, &common, take_option, &o, &help, &first);
     if (status == SQ_EXIT_OK && !help)
         status = check_options(&common, &o);
     if (status == SQ_EXIT_OK && !help)
         status = run(&common, &o, argv + first, (size_t)(argc - first));
     cli_common_free(&common);
     return status;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    return extract_or_redact(argc, argv, "extract", extract_usage);
+}
+
+int cmd_redact(int argc, char **argv)
+{
+    return extract_or_redact(argc, argv, "redact", redact_usage);
 }

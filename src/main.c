@@ -18,6 +18,8 @@ static const command commands[] = {
     {"check", cmd_check, "what is wrong or odd in the dumps (invalid JSON, missing ids, ...)"},
     {"diff", cmd_diff, "the sessions added, removed and changed between OLD and NEW dumps"},
     {"extract", cmd_extract, "the sessions that pass the filters, as a dump of their own shape"},
+    {"redact", cmd_redact,
+     "like extract, with what identifies the customer replaced by pseudonyms"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)
