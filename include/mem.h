@@ -10,6 +10,11 @@
 
 #include <stddef.h>
 
+/* Makes room for `need` elements of `size` bytes in the malloc'ed array *a of *cap elements
+ * (NULL, 0 at first), at least doubling. Returns 0, or -1 with errno ENOMEM (*a unchanged).
+ * For the many small arrays that are not the table's; free them with free(). */
+int mem_reserve(void **a, size_t *cap, size_t need, size_t size);
+
 /* From this size on, an array lives in a mapping of its own. */
 #define MEM_BIG_BYTES ((size_t)2 << 20)
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 typedef struct {
     size_t old_row, new_row;
     size_t first_key, nkeys; /* in the result's `keys` */
@@ -27,24 +29,9 @@ struct dif_result {
 
 /* ---- comparing ---------------------------------------------------------------------------- */
 
-static int grow(void **a, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *b = realloc(*a, n * size);
-    if (!b)
-        return -1;
-    *a = b;
-    *cap = n;
-    return 0;
-}
-
 static int push(entry_list *l, entry e)
 {
-    if (grow((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0)
+    if (mem_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0)
         return -1;
     l->items[l->n++] = e;
     return 0;
@@ -87,7 +74,7 @@ static int compare_rows(dif_result *r, size_t old_row, size_t new_row, const boo
         tbl_get(r->new_table, new_row, (ses_key)k, &b, sb);
         if (same_value(&a, &b))
             continue;
-        if (grow((void **)&r->keys, &r->keys_cap, r->nkeys + 1, sizeof *r->keys) < 0)
+        if (mem_reserve((void **)&r->keys, &r->keys_cap, r->nkeys + 1, sizeof *r->keys) < 0)
             return -1;
         r->keys[r->nkeys++] = (ses_key)k;
     }

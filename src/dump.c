@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "mem.h"
 
 typedef struct {
     uint64_t start, end;
@@ -85,23 +86,6 @@ void dmp_free(dmp_spans *d)
     free(d);
 }
 
-static int grow(void **a, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *b = realloc(*a, n * size);
-    if (!b) {
-        errno = ENOMEM;
-        return -1;
-    }
-    *a = b;
-    *cap = n;
-    return 0;
-}
-
 /* An unnamed file in $TMPDIR (else /tmp): removed as soon as made, it is gone with the
  * descriptor, however the program ends. */
 static int temporary_file(void)
@@ -129,7 +113,7 @@ static int temporary_file(void)
 int dmp_add_input(dmp_spans *d, const char *path, int *tee)
 {
     *tee = -1;
-    if (grow((void **)&d->inputs, &d->inputs_cap, d->ninputs + 1, sizeof *d->inputs) < 0)
+    if (mem_reserve((void **)&d->inputs, &d->inputs_cap, d->ninputs + 1, sizeof *d->inputs) < 0)
         return -1;
     input_file *in = &d->inputs[d->ninputs];
     in->spool = -1;
@@ -150,12 +134,12 @@ int dmp_add_input(dmp_spans *d, const char *path, int *tee)
 int dmp_set_span(dmp_spans *d, size_t row, uint32_t input, const shp_span *s)
 {
     if (d->open && row < d->mark) {
-        if (grow((void **)&d->undos, &d->undos_cap, d->nundos + 1, sizeof *d->undos) < 0)
+        if (mem_reserve((void **)&d->undos, &d->undos_cap, d->nundos + 1, sizeof *d->undos) < 0)
             return -1;
         d->undos[d->nundos++] = (undo){row, d->spans[row]};
     }
     if (row >= d->nspans) {
-        if (grow((void **)&d->spans, &d->spans_cap, row + 1, sizeof *d->spans) < 0)
+        if (mem_reserve((void **)&d->spans, &d->spans_cap, row + 1, sizeof *d->spans) < 0)
             return -1;
         memset(d->spans + d->nspans, 0, (row + 1 - d->nspans) * sizeof *d->spans);
         d->nspans = row + 1;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* mremap */
 #include "mem.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,4 +94,21 @@ void *mem_block(size_t bytes)
     if (bytes < MEM_BIG_BYTES)
         return malloc(bytes);
     return map_aligned(round_huge(bytes));
+}
+
+int mem_reserve(void **a, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need && n <= SIZE_MAX / 2 / size)
+        n *= 2;
+    void *b = n >= need ? realloc(*a, n * size) : NULL;
+    if (!b) {
+        errno = ENOMEM;
+        return -1;
+    }
+    *a = b;
+    *cap = n;
+    return 0;
 }

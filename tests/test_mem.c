@@ -64,3 +64,22 @@ Test(mem, blocks_small_and_big_are_writable)
     mem_free(small, 1000);
     mem_free(big, 3 * MEM_BIG_BYTES + 5);
 }
+
+Test(mem, reserve_grows_small_arrays_keeping_contents)
+{
+    int *a = NULL;
+    size_t cap = 0;
+    for (int i = 0; i < 1000; i++) {
+        cr_assert_eq(mem_reserve((void **)&a, &cap, (size_t)i + 1, sizeof *a), 0);
+        cr_assert_geq(cap, (size_t)i + 1);
+        a[i] = i * 3;
+    }
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(a[i], i * 3);
+    size_t before = cap;
+    cr_expect_eq(mem_reserve((void **)&a, &cap, 10, sizeof *a), 0);
+    cr_expect_eq(cap, before, "no change when it fits");
+    cr_expect_eq(mem_reserve((void **)&a, &cap, SIZE_MAX / 2, sizeof *a), -1);
+    cr_expect_eq(cap, before, "an impossible size leaves the array as it was");
+    free(a);
+}
