@@ -183,38 +183,43 @@ static uint64_t newlines_sse2(const uchar *s, size_t n, size_t *done)
     return lines;
 }
 
+/* The bytes of s[0..16) that are not plain, as bits. */
+static unsigned not_plain_sse2(const uchar *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)s);
+    __m128i special =
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    special = _mm_or_si128(special, _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));
+    return (unsigned)(_mm_movemask_epi8(special) | _mm_movemask_epi8(x));
+}
+
+/* The bytes of s[0..16) that are not whitespace, as bits. */
+static unsigned not_space_sse2(const uchar *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)s);
+    __m128i ws = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
+    return ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
+}
+
 static size_t plain_sse2(const uchar *s, size_t i, size_t n)
 {
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control = _mm_set1_epi8(0x1F);
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
-        special = _mm_or_si128(special, _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));
-        unsigned mask = (unsigned)(_mm_movemask_epi8(special) | _mm_movemask_epi8(x));
+    for (; i + 16 <= n; i += 16) {
+        unsigned mask = not_plain_sse2(s + i);
         if (mask)
             return i + (size_t)__builtin_ctz(mask);
-        i += 16;
     }
     return i;
 }
 
 static size_t space_sse2(const uchar *s, size_t i, size_t n)
 {
-    const __m128i space = _mm_set1_epi8(' ');
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i tab = _mm_set1_epi8('\t');
-    const __m128i cr = _mm_set1_epi8('\r');
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i ws =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, newline)),
-                         _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
-        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFF;
+    for (; i + 16 <= n; i += 16) {
+        unsigned other = not_space_sse2(s + i);
         if (other)
             return i + (size_t)__builtin_ctz(other);
-        i += 16;
     }
     return i;
 }
@@ -297,11 +302,15 @@ static uint64_t count_newlines(const uchar *s, size_t n)
 static size_t skip_plain(const uchar *s, size_t i, size_t n)
 {
 #ifdef SIMD_X86
+    /* Most runs end in their first 16 bytes: one SSE2 block here, inline, before the loops
+     * (AVX2 code cannot be inlined into code compiled without it). */
     json_simd l = level();
-    if (l == JSON_SIMD_AVX2)
-        i = plain_avx2(s, i, n);
-    else if (l == JSON_SIMD_SSE2)
-        i = plain_sse2(s, i, n);
+    if (l != JSON_SIMD_SCALAR && i + 16 <= n) {
+        unsigned mask = not_plain_sse2(s + i);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i = l == JSON_SIMD_AVX2 ? plain_avx2(s, i + 16, n) : plain_sse2(s, i + 16, n);
+    }
 #endif
     return plain_scalar(s, i, n);
 }
@@ -315,10 +324,12 @@ static size_t skip_space(const uchar *s, size_t i, size_t n)
         return i;
 #ifdef SIMD_X86
     json_simd l = level();
-    if (l == JSON_SIMD_AVX2)
-        i = space_avx2(s, i, n);
-    else if (l == JSON_SIMD_SSE2)
-        i = space_sse2(s, i, n);
+    if (l != JSON_SIMD_SCALAR && i + 16 <= n) {
+        unsigned other = not_space_sse2(s + i);
+        if (other)
+            return i + (size_t)__builtin_ctz(other);
+        i = l == JSON_SIMD_AVX2 ? space_avx2(s, i + 16, n) : space_sse2(s, i + 16, n);
+    }
 #endif
     return space_scalar(s, i, n);
 }
