@@ -432,19 +432,22 @@ static ses_source href_source(sq_str href)
     if (!href.p)
         return SES_SRC_NONE;
     ses_source found = SES_SRC_NONE;
-    const char *p = href.p, *end = href.p + href.n;
-    while (p < end && *p != '?' && *p != '#') {
-        const char *seg = p;
-        while (p < end && *p != '/' && *p != '?' && *p != '#')
-            p++;
-        size_t len = (size_t)(p - seg);
-        if (len == 15 && !strncasecmp(seg, "restoresessions", 15))
+    /* Every record has an href: the path's end and its segments are found with memchr. */
+    const char *p = href.p, *end = memchr(p, '?', href.n);
+    end = end ? end : href.p + href.n;
+    const char *fragment = memchr(p, '#', (size_t)(end - p));
+    end = fragment ? fragment : end;
+    while (p < end) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        const char *seg_end = slash ? slash : end;
+        size_t len = (size_t)(seg_end - p);
+        if (len == 15 && !strncasecmp(p, "restoresessions", 15))
             found = SES_SRC_VB365_RESTORE;
-        else if (len == 21 && !strncasecmp(seg, "dataretrievalsessions", 21))
+        else if (len == 21 && !strncasecmp(p, "dataretrievalsessions", 21))
             found = SES_SRC_VB365_RETRIEVAL;
-        else if (len == 11 && !strncasecmp(seg, "jobsessions", 11))
+        else if (len == 11 && !strncasecmp(p, "jobsessions", 11))
             found = SES_SRC_AZURE_JOB;
-        p += p < end && *p == '/';
+        p = seg_end + 1;
     }
     return found;
 }
