@@ -610,7 +610,7 @@ static const char css[] =
     "th{background:#ececec}\n"
     "td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
     "td.t{white-space:nowrap}\n"
-    "td.x{overflow-wrap:anywhere;min-width:10em}\n"
+    "td.x{overflow-wrap:anywhere;min-width:5em}\n"
     ".null{color:#888}\n"
     ".chart{overflow-x:auto}\n"
     ".chart svg{display:block;width:100%;min-width:560px;height:auto}\n"
