@@ -133,10 +133,10 @@ static sq_exit run(cli_common *c, report_options *o, char *const *args, size_t n
     }
     cli_read_stats stats;
     c->read.as_findings = true;
-    sq_exit status = cli_read_inputs(t, args, nargs, &c->read, &stats);
-    if (status == SQ_EXIT_USAGE || status == SQ_EXIT_SOFTWARE) {
+    sq_exit read = cli_read_inputs(t, args, nargs, &c->read, &stats), status;
+    if (read == SQ_EXIT_USAGE || read == SQ_EXIT_SOFTWARE) {
         tbl_free(t);
-        return status;
+        return read;
     }
     size_t nrows;
     size_t *rows = cli_select(t, c->filter, &nrows);
@@ -156,6 +156,9 @@ static sq_exit run(cli_common *c, report_options *o, char *const *args, size_t n
                     "report lists %s under its findings\n",
                     (unsigned long long)errors, errors == 1 ? "" : "s",
                     errors == 1 ? "it" : "them");
+        /* A page about nothing that could be read is written, but is no success. */
+        if (status == SQ_EXIT_OK && stats.files == 0)
+            status = read;
     }
     rp_free(r);
     free(rows);

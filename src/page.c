@@ -230,8 +230,11 @@ static void md_summary(FILE *fp, const rp_report *r)
     fprintf(fp, "- **Sessions:** %zu", s->sessions);
     if (s->sessions != s->read)
         fprintf(fp, " (of %zu read)", s->read);
-    fprintf(fp, "\n- **Time span (start, UTC):** %s to %s\n", time_text(s->first_start, &a),
-            time_text(s->last_start, &b));
+    if (s->first_start == SES_NULL)
+        fprintf(fp, "\n- **Time span (start, UTC):** none\n");
+    else
+        fprintf(fp, "\n- **Time span (start, UTC):** %s to %s\n", time_text(s->first_start, &a),
+                time_text(s->last_start, &b));
     fprintf(fp, "- **Sources:** ");
     const char *sep = "";
     for (ses_source src = 1; src < SES_SRC_COUNT; src++)
@@ -497,7 +500,8 @@ static void md_intro(FILE *fp, const rp_report *r)
         md_inline(fp, o->filters, strlen(o->filters));
     else
         fputs("none", fp);
-    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).\n\n", time_text(s->now, &now),
+    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).\n\n",
+            s->now == SES_NULL ? "none" : time_text(s->now, &now),
             s->now_given ? "--now" : "the latest start or end read");
 }
 
@@ -1069,8 +1073,11 @@ static void h_summary(FILE *fp, const rp_report *r)
         fprintf(fp, "<small>of %zu read</small>", s->read);
     fputs("</dd></div>\n", fp);
     card(fp, false, "Time span (start, UTC)", "");
-    fprintf(fp, "<small>%s</small><small>to %s</small></dd></div>\n", time_text(s->first_start, &a),
-            time_text(s->last_start, &b));
+    if (s->first_start == SES_NULL)
+        fputs("<small>none</small></dd></div>\n", fp);
+    else
+        fprintf(fp, "<small>%s</small><small>to %s</small></dd></div>\n",
+                time_text(s->first_start, &a), time_text(s->last_start, &b));
     card(fp, false, "Sources", "");
     bool any = false;
     for (ses_source src = 1; src < SES_SRC_COUNT; src++)
@@ -1129,7 +1136,8 @@ static void h_intro(FILE *fp, const rp_report *r)
     } else {
         fputs("none", fp);
     }
-    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).</p>\n", time_text(s->now, &now),
+    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).</p>\n",
+            s->now == SES_NULL ? "none" : time_text(s->now, &now),
             s->now_given ? "--now" : "the latest start or end read");
     fprintf(fp,
             "<nav><a href=\"#summary\">Summary</a><a href=\"#per-%s\">Per %s</a>"
