@@ -202,6 +202,45 @@ Test(report, html_escapes_and_refers_to_nothing_outside)
     free(inside);
 }
 
+Test(report, format_flag_beats_the_file_name)
+{
+    cr_assert_eq(run("%s report -f html %s >%s", prog(), at("hostile.json"), at("a")), 0);
+    cr_assert_eq(run("%s report -f md -o %s %s", prog(), at("b.html"), at("hostile.json")), 0);
+    cr_assert_eq(run("%s report -o %s %s", prog(), at("c.HTM"), at("hostile.json")), 0);
+    cr_assert_eq(run("%s report -o %s %s", prog(), at("d.txt"), at("hostile.json")), 0);
+    char *a = slurp(at("a")), *b = slurp(at("b.html")), *c = slurp(at("c.HTM")),
+         *d = slurp(at("d.txt"));
+    cr_expect_eq(strncmp(a, "<!DOCTYPE html>", 15), 0);
+    cr_expect_eq(strncmp(b, "# sessq report\n", 15), 0);
+    cr_expect_eq(strncmp(c, "<!DOCTYPE html>", 15), 0);
+    cr_expect_eq(strncmp(d, "# sessq report\n", 15), 0);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
+/* The HTML page carries the numbers of the Markdown one. */
+Test(report, html_and_md_agree)
+{
+    cr_assert_eq(run("%s report -f html testdata/report/small.json >%s", prog(), at("s.html")), 0);
+    char *html = slurp(at("s.html"));
+    const char *expected[] = {
+        "<dt>Sessions</dt><dd>4</dd>",
+        "<dt>Success rate</dt><dd>33.3%<small>1 of 3 finished</small>",
+        "<dt>Failures</dt><dd>2<small>Failed or Error</small>",
+        "<dt>Running now</dt><dd>1</dd>",
+        "<td class=\"x\">Beta &lt;b&gt;|x</td>",
+        "<tr><td class=\"x\">Vex</td><td class=\"n\">2</td><td class=\"n\">1m 00s</td>"
+        "<td class=\"n\">1m 00s</td><td class=\"n\">1h 00m</td><td class=\"n\">1h 00m</td></tr>",
+        "<td class=\"t\">2022-03-03 09:00:00</td><td class=\"n\">1h 00m</td>",
+        "<title>2022-03-01: 1 failed of 2</title>",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        cr_expect_not_null(strstr(html, expected[i]), "no %s", expected[i]);
+    free(html);
+}
+
 /* ---- the browser ---------------------------------------------------------------------------- */
 
 static uint32_t be32(const unsigned char *p)
