@@ -578,6 +578,18 @@ static void h_cell(FILE *fp, const char *cls, sq_str s)
     fputs("</td>", fp);
 }
 
+/* A group's key cell: a null key is the group of sessions without one. */
+static void h_key_cell(FILE *fp, const sq_value *key)
+{
+    if (key->kind == SQ_NULL) {
+        fputs("<td class=\"x\"><span class=\"null\">(none)</span></td>", fp);
+        return;
+    }
+    fputs("<td class=\"x\">", fp);
+    h_text(fp, key->text, key->len);
+    fputs("</td>", fp);
+}
+
 static void h_num(FILE *fp, const char *text) { fprintf(fp, "<td class=\"n\">%s</td>", text); }
 
 static void h_head(FILE *fp, const char *const *names, size_t n)
@@ -932,9 +944,7 @@ static void h_types(FILE *fp, const rp_report *r)
         const rp_type *ty = rp_type_at(r, i);
         short_text n = {0}, d = {0};
         fputs("<tr>", fp);
-        h_cell(fp, "x",
-               ty->type.kind == SQ_NULL ? (sq_str){NULL, 0}
-                                        : (sq_str){ty->type.text, ty->type.len});
+        h_key_cell(fp, &ty->type);
         h_num(fp, count_text(ty->count, &n));
         int64_t v[] = {ty->dmin, ty->p50, ty->p95, ty->dmax};
         for (size_t k = 0; k < 4; k++)
@@ -1003,8 +1013,7 @@ static void h_groups(FILE *fp, const rp_report *r, rp_grouping g)
         const rp_group *gr = rp_group_at(r, g, i);
         short_text f = {0}, n = {0}, p = {0};
         fputs("<tr>", fp);
-        h_cell(fp, "x",
-               gr->key.kind == SQ_NULL ? (sq_str){NULL, 0} : (sq_str){gr->key.text, gr->key.len});
+        h_key_cell(fp, &gr->key);
         h_num(fp, count_text(gr->failed, &f));
         h_num(fp, count_text(gr->count, &n));
         h_num(fp, percent_text((double)gr->failed / (double)gr->count, &p));

@@ -214,7 +214,8 @@ static bool chart(rp_report *r, const size_t *rows, size_t nrows)
         st_get(s, g, 0, &day);
         if (!r->nbuckets || memcmp(r->buckets[r->nbuckets - 1].label, day.text, len)) {
             snprintf(label, sizeof label, "%.*s", (int)len, day.text);
-            while (ok && fill) {
+            /* Bounded by the span, in case a label of stats' were written otherwise. */
+            while (ok && fill && next <= MAX_BARS) {
                 char gap[11];
                 bucket_label(r->unit, first.text, next++, gap);
                 if (!strcmp(gap, label))

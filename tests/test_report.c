@@ -220,6 +220,21 @@ Test(report, format_flag_beats_the_file_name)
     free(d);
 }
 
+Test(report, help_names_every_flag)
+{
+    cr_assert_eq(run("%s report --help >%s", prog(), at("help")), 0);
+    cr_assert_eq(run("%s help report >%s", prog(), at("help2")), 0);
+    char *help = slurp(at("help")), *help2 = slurp(at("help2"));
+    cr_expect_str_eq(help, help2);
+    const char *flags[] = {
+        "usage: sessq report", "--format", "--output", "--now", "--top", "--title",
+        "--max-memory",        "--since",  "--where"};
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        cr_expect_not_null(strstr(help, flags[i]), "help lacks %s", flags[i]);
+    free(help);
+    free(help2);
+}
+
 /* The HTML page carries the numbers of the Markdown one. */
 Test(report, html_and_md_agree)
 {
@@ -231,8 +246,8 @@ Test(report, html_and_md_agree)
         "<dt>Failures</dt><dd>2<small>Failed or Error</small>",
         "<dt>Running now</dt><dd>1</dd>",
         "<td class=\"x\">Beta &lt;b&gt;|x</td>",
-        "<tr><td class=\"x\">Vex</td><td class=\"n\">2</td><td class=\"n\">1m 00s</td>"
-        "<td class=\"n\">1m 00s</td><td class=\"n\">1h 00m</td><td class=\"n\">1h 00m</td></tr>",
+        ("<tr><td class=\"x\">Vex</td><td class=\"n\">2</td><td class=\"n\">1m 00s</td>"
+         "<td class=\"n\">1m 00s</td><td class=\"n\">1h 00m</td><td class=\"n\">1h 00m</td></tr>"),
         "<td class=\"t\">2022-03-03 09:00:00</td><td class=\"n\">1h 00m</td>",
         "<title>2022-03-01: 1 failed of 2</title>",
     };
