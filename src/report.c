@@ -302,6 +302,20 @@ static const ses_key grouping_keys[RP_NGROUPINGS] = {K_ORGANIZATION, K_POLICY_NA
 
 ses_key rp_grouping_key(rp_grouping g) { return grouping_keys[g]; }
 
+/* Most failures first; ties in stats' order: key texts by bytes, a shorter one first, a null
+ * last. Thousands of groups may have failures, so no quadratic sort. */
+static int by_failures(const void *a, const void *b)
+{
+    const rp_group *x = a, *y = b;
+    if (x->failed != y->failed)
+        return x->failed > y->failed ? -1 : 1;
+    if (x->key.kind == SQ_NULL || y->key.kind == SQ_NULL)
+        return (x->key.kind == SQ_NULL) - (y->key.kind == SQ_NULL);
+    size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
+    int c = n ? memcmp(x->key.text, y->key.text, n) : 0;
+    return c ? c : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+}
+
 static bool group_failures(rp_report *r, rp_grouping g, const size_t *rows, size_t nrows)
 {
     group_list *list = &r->groups[g];
@@ -321,16 +335,7 @@ static bool group_failures(rp_report *r, rp_grouping g, const size_t *rows, size
         item->failed = f;
         item->count = metric(list->stats, i, "count");
     }
-    /* Most failures first, ties in stats' order: a stable insertion sort. */
-    for (size_t i = 1; i < list->total; i++) {
-        rp_group item = list->items[i];
-        size_t j = i;
-        while (j > 0 && item.failed > list->items[j - 1].failed) {
-            list->items[j] = list->items[j - 1];
-            j--;
-        }
-        list->items[j] = item;
-    }
+    qsort(list->items, list->total, sizeof *list->items, by_failures);
     list->len = list->total < r->opt.top ? list->total : r->opt.top;
     return true;
 }
