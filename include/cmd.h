@@ -9,5 +9,6 @@ int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -40,6 +40,12 @@ void out_note(out_writer *w, const char *text);
  * or -1 on a write error (errno set). */
 int out_json_value(FILE *fp, const sq_value *v);
 
+/* An instant and a duration as the table format shows them: "2022-03-01 09:12:04" (buf holds
+ * SES_TIME_BUFSZ bytes; not NUL-terminated) and "12.3s", "4m 05s", "1h 02m", "3d 04h" (the two
+ * largest units, truncated). Each returns the length. */
+size_t out_time_text(int64_t ticks, char *buf);
+size_t out_duration_text(int64_t ticks, char *buf, size_t size);
+
 /* Where output goes: standard output for NULL or "-", else a temporary file beside `path`
  * that out_file_close() renames to `path` once everything is written, so that an interrupted
  * or failed run never leaves a half-written file. A `path` that exists and is not a regular

@@ -23,6 +23,9 @@ if ! command -v clang >/dev/null 2>&1; then
 elif ! have_fuzzer; then
     missing="$missing libclang-rt-14-dev"
 fi
+# `sessq report`'s tests check the HTML with xmllint and render it in headless Chromium.
+command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 if [ "${1:-}" = bench ]; then
     have_header yajl/yajl_parse.h || missing="$missing libyajl-dev"
     command -v jq >/dev/null 2>&1 || missing="$missing jq"

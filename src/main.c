@@ -20,6 +20,7 @@ static const command commands[] = {
     {"extract", cmd_extract, "the sessions that pass the filters, as a dump of their own shape"},
     {"redact", cmd_redact,
      "like extract, with what identifies the customer replaced by pseudonyms"},
+    {"report", cmd_report, "one page for a ticket: summary, charts, failures, findings (html, md)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)

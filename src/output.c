@@ -429,7 +429,7 @@ static int keep_text(out_writer *w, const char *p, size_t n, bool right)
 }
 
 /* "YYYY-MM-DD HH:MM:SS": a terminal has no room for ticks. */
-static size_t table_time(int64_t ticks, char *buf)
+size_t out_time_text(int64_t ticks, char *buf)
 {
     char iso[SES_TIME_BUFSZ];
     size_t n = ses_format_time(ticks, iso);
@@ -441,7 +441,7 @@ static size_t table_time(int64_t ticks, char *buf)
 }
 
 /* "12.3s", "4m 05s", "1h 02m", "3d 04h": the two largest units, truncated. */
-static size_t human_duration(int64_t ticks, char *buf, size_t size)
+size_t out_duration_text(int64_t ticks, char *buf, size_t size)
 {
     uint64_t t = ticks < 0 ? 0 - (uint64_t)ticks : (uint64_t)ticks;
     const char *sign = ticks < 0 ? "-" : "";
@@ -472,9 +472,9 @@ static int keep_cell(out_writer *w, const sq_value *v, size_t col)
     case SQ_INT:
         return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%" PRId64, v->i), true);
     case SQ_TIME:
-        return keep_text(w, buf, table_time(v->i, buf), false);
+        return keep_text(w, buf, out_time_text(v->i, buf), false);
     case SQ_SECONDS:
-        return keep_text(w, buf, human_duration(v->i, buf, sizeof buf), true);
+        return keep_text(w, buf, out_duration_text(v->i, buf, sizeof buf), true);
     case SQ_RATIO:
         return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%.1f%%", v->r * 100), true);
     default: /* SQ_REAL, the one kind left */
