@@ -103,6 +103,7 @@ extern const char cli_output_help[];
 
 typedef struct {
     out_format fmt;
+    bool fmt_given; /* -f was given: export's default differs */
     out_options out;
     cli_read_options read; /* its findings list is the common options' own */
     const char *output;    /* -o: NULL for standard output */

@@ -756,6 +756,7 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
                     arg);
             return SQ_EXIT_USAGE;
         }
+        c->fmt_given = true;
         return SQ_EXIT_OK;
     case 'o':
         c->output = arg;
