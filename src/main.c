@@ -17,6 +17,7 @@ static const command commands[] = {
     {"stats", cmd_stats, "counts, success rate and durations, per group of keys"},
     {"check", cmd_check, "what is wrong or odd in the dumps (invalid JSON, missing ids, ...)"},
     {"diff", cmd_diff, "the sessions added, removed and changed between OLD and NEW dumps"},
+    {"export", cmd_export, "the sessions as a Hive-partitioned tree of gzip parts (DuckDB, Spark)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)
