@@ -24,7 +24,8 @@ static const char usage[] =
     "  -f, --format FMT     text (default), json (an array of objects with code, severity,\n"
     "                       file, line, column, message), ndjson, csv, md or table\n"
     "  -o, --output FILE    write to FILE (written whole, then renamed into place)\n"
-    "      --max-memory SIZE, -j N, -q, --color WHEN   as for the other commands\n"
+    "  -j, --jobs N, -q, --quiet, --max-memory SIZE, --color WHEN\n"
+    "                       as for the other commands (sessq list --help)\n"
     "  -h, --help           show this help\n";
 
 static const char *const columns[] = {"code", "severity", "file", "line", "column", "message"};
