@@ -642,8 +642,8 @@ static int write_partition(exp_export *e, row_shape *r, const pick *picks, size_
         rc = errno == ENOMEM
                  ? nomem(e, err)
                  : set_error(e, err, EXP_ERR_IO, "cannot make the directory", dir, errno);
-    for (size_t at = 0; at < n && rc == 0; at += e->o.part_rows) {
-        size_t count = n - at < e->o.part_rows ? n - at : (size_t)e->o.part_rows;
+    for (size_t at = 0, count; at < n && rc == 0; at += count) {
+        count = n - at < e->o.part_rows ? n - at : (size_t)e->o.part_rows;
         for (size_t i = 0; i < count; i++)
             rows[i] = picks[at + i].row;
         char name[64], temp_name[64];

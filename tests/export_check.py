@@ -190,7 +190,8 @@ def test_odd_values(tmp):
 
 def test_csv_and_part_rows(tmp):
     d = os.path.join(tmp, "csv")
-    r = sessq("export", "-f", "csv", "--part-rows", "2", "-o", d, ODD)
+    # --append into a directory that does not exist yet starts an export there
+    r = sessq("export", "-f", "csv", "--part-rows", "2", "--append", "-o", d, ODD)
     parts = read_parts(d, "csv")
     check(sorted(parts) == ["part-0000.csv.gz", "part-0001.csv.gz", "part-0002.csv.gz"],
           "parts: %s" % sorted(parts))
