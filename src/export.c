@@ -76,7 +76,7 @@ static int nomem(exp_export *e, sq_error *err)
 static int text_add(struct text *t, const char *p, size_t n)
 {
     if (t->cap - t->len < n) {
-        size_t cap = t->cap ? t->cap : 4096;
+        size_t cap = t->cap ? t->cap : 64;
         while (cap - t->len < n)
             cap *= 2;
         char *grown = realloc(t->p, cap);
