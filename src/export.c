@@ -75,6 +75,8 @@ static int nomem(exp_export *e, sq_error *err)
 
 static int text_add(struct text *t, const char *p, size_t n)
 {
+    if (n == 0) /* nothing to copy, and no buffer to make: memcpy() may not take NULL */
+        return 0;
     if (t->cap - t->len < n) {
         size_t cap = t->cap ? t->cap : 64;
         while (cap - t->len < n)
@@ -486,7 +488,7 @@ static int by_path(const void *a, const void *b)
 static char *partition_path(const exp_export *e, const tbl_table *t, size_t row)
 {
     struct text p = {0};
-    int rc = text_add(&p, "", 0);
+    int rc = 0;
     for (size_t i = 0; i < e->o.nby && rc == 0; i++) {
         sq_value v;
         char scratch[SES_TIME_BUFSZ], buf[SES_TIME_BUFSZ];
