@@ -9,19 +9,26 @@ accepted ones. A command or flag added later is therefore checked without editin
 """
 import os
 import re
+import shutil
 import string
 import subprocess
 import sys
+import tempfile
 
-SESSQ = os.environ.get("SESSQ", "build/sessq")
+SESSQ = os.path.abspath(os.environ.get("SESSQ", "build/sessq"))
 MAN = "docs/sessq.1"
 COMPLETION = "completion/sessq.bash"
 problems = []
 
 
-def run(*args, stdin=subprocess.DEVNULL):
-    return subprocess.run([SESSQ, *args], capture_output=True, text=True, stdin=stdin,
-                          timeout=30)
+# Probes run here: a flag that takes a path (-o) makes its file or directory in this scratch
+# directory, never anywhere that matters.
+SCRATCH = tempfile.mkdtemp(prefix="sessq-doc-check-")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SESSQ, *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=30, cwd=cwd)
 
 
 def commands():
@@ -41,7 +48,7 @@ def candidate_long_options():
 
 
 def accepted(cmd, flag):
-    r = run(cmd, flag, "/nonexistent-sessq-doc-check")
+    r = run(cmd, flag, "probe", cwd=SCRATCH)
     return "unknown option" not in r.stderr
 
 
@@ -126,4 +133,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
