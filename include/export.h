@@ -46,7 +46,7 @@ enum {
 typedef struct exp_export exp_export;
 
 /* Opens DIR for an export (creating it when missing) and takes its lock. NULL on failure, with
- * *err set; err->detail names the path concerned (valid until the next exp_* call). */
+ * *err set; err->detail names the path concerned (valid until the next exp_open()). */
 exp_export *exp_open(const char *dir, const exp_options *o, sq_error *err);
 
 /* Writes rows[0..nrows) of `t` (all in input order within a partition), skipping sessions the

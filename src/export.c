@@ -369,6 +369,10 @@ exp_export *exp_open(const char *dir, const exp_options *o, sq_error *err)
     if (rc == 0)
         rc = make_temp_dir(e, err);
     if (rc < 0) {
+        /* The path named in the error outlives the export it was found by. */
+        static char failed_at[sizeof e->where];
+        memcpy(failed_at, e->where, sizeof failed_at);
+        err->detail = failed_at;
         exp_close(e);
         return NULL;
     }
