@@ -10,6 +10,7 @@ import tempfile
 
 SESSQ = os.path.abspath(os.environ.get("SESSQ", "build/sessq"))
 BUILD = os.path.relpath(os.path.dirname(SESSQ))
+SESSQ_REL = os.path.join(BUILD, "sessq")
 PREFIX = "/opt/sessq-test"
 
 
@@ -20,7 +21,9 @@ def fail(msg):
 def make(target, destdir):
     # Not the calling make's jobserver or variables: this make only copies what is built.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    r = subprocess.run(["make", "--no-print-directory", "-s", target, "BUILD=" + BUILD,
+    # --assume-old: install what the tests ran, never rebuild it (with other flags) here.
+    r = subprocess.run(["make", "--no-print-directory", "-s", "--assume-old=" + SESSQ_REL,
+                        target, "BUILD=" + BUILD,
                         "PREFIX=" + PREFIX, "DESTDIR=" + destdir], capture_output=True,
                        text=True, env=env)
     if r.returncode != 0:
