@@ -51,7 +51,8 @@ exp_export *exp_open(const char *dir, const exp_options *o, sq_error *err);
 
 /* Writes rows[0..nrows) of `t` (all in input order within a partition), skipping sessions the
  * manifest already has, then renames the parts into place and records them. 0, or -1 with *err
- * set; after a failure no part is left in place and the manifest is unchanged. Call once. */
+ * set (err->detail valid until exp_close()); after a failure no part is left in place and the
+ * manifest is unchanged. Call once. */
 int exp_write(exp_export *e, const tbl_table *t, const size_t *rows, size_t nrows, sq_error *err);
 
 const exp_report *exp_result(const exp_export *e);
