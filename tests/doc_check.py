@@ -54,7 +54,7 @@ def accepted(cmd, flag):
 
 def man_text():
     r = subprocess.run(["man", "-l", MAN], capture_output=True, text=True,
-                       env={**os.environ, "MANWIDTH": "200", "MAN_KEEP_FORMATTING": ""})
+                       env={**os.environ, "MANWIDTH": "200", "LC_ALL": "C.UTF-8"})
     if r.returncode != 0:
         sys.exit("doc_check: man -l %s failed: %s" % (MAN, r.stderr))
     return re.sub(r".\x08", "", r.stdout)
