@@ -15,7 +15,8 @@ TESTSRC = $(wildcard tests/*.c)
 TESTOBJ = $(TESTSRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check test asan ubsan demo clean deps fuzz fuzz-smoke format lint bench bench-tools
+.PHONY: all check test asan ubsan demo clean deps fuzz fuzz-smoke format lint bench bench-tools \
+	install uninstall
 all: $(BUILD)/sessq
 
 # Installs the Debian packages the build needs, only when a header or library is missing.
@@ -125,6 +126,22 @@ lint:
 	clang-format --dry-run --Werror $(CSOURCES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--std=c11 -Iinclude -D__SSE2__ src
+
+# `make install PREFIX=... DESTDIR=...`: the program, its man page and its bash completion.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+install: $(BUILD)/sessq
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BUILD)/sessq $(DESTDIR)$(BINDIR)/sessq
+	install -m 644 docs/sessq.1 $(DESTDIR)$(MANDIR)/man1/sessq.1
+	install -m 644 completion/sessq.bash $(DESTDIR)$(BASHCOMPDIR)/sessq
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sessq $(DESTDIR)$(MANDIR)/man1/sessq.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/sessq
 
 demo: $(BUILD)/sessq
 	$(BUILD)/sessq stats --by source,status testdata/demo

@@ -90,23 +90,31 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
 
 /* The options every command that reads sessions and writes rows takes: -f, -o, --csv-raw,
  * -k and the filters. */
-enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY };
+enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY, CLI_OPT_COLOR };
 #define CLI_COMMON_SHORT "f:o:kj:q"
 #define CLI_COMMON_OPTIONS                                                                         \
     {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},            \
         {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW}, {"keep-going", no_argument, NULL, 'k'},   \
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                               \
         {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},                 \
-        CLI_FILTER_OPTIONS
+        {"color", required_argument, NULL, CLI_OPT_COLOR}, CLI_FILTER_OPTIONS
 
 /* The default of --max-memory: what the session table may hold. */
 #define CLI_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 /* The help of -o, -k, --max-memory, -j, -q (and of -f, --csv-raw for commands that take them). */
 extern const char cli_output_help[];
 
+/* --color=WHEN */
+typedef enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
+
+/* Whether what goes to `fp` is coloured under `when`: always, never, or (auto) when `fp` is a
+ * terminal, NO_COLOR is unset or empty, and TERM is not "dumb". */
+bool cli_color_for(cli_color when, FILE *fp);
+
 typedef struct {
     out_format fmt;
-    bool fmt_given; /* -f was given (commands that write dumps refuse it) */
+    bool fmt_given; /* -f was given: export's default differs */
+    cli_color color;
     out_options out;
     cli_read_options read; /* its findings list is the common options' own */
     const char *output;    /* -o: NULL for standard output */

@@ -10,5 +10,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

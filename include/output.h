@@ -16,7 +16,24 @@ int out_format_parse(const char *name, out_format *fmt);
 typedef struct {
     size_t width; /* table: terminal width to fit, 0 = never truncate */
     bool csv_raw; /* csv: no formula guard */
+    bool color;   /* table: ANSI colours (bold header, status words, dim nulls) */
 } out_options;
+
+/* The ANSI colours (SGR sequences) of tables and messages. */
+#define OUT_SGR_RESET "\033[0m"
+#define OUT_SGR_BOLD "\033[1m"
+#define OUT_SGR_DIM "\033[2m"
+#define OUT_SGR_RED "\033[31m"
+#define OUT_SGR_GREEN "\033[32m"
+#define OUT_SGR_YELLOW "\033[33m"
+#define OUT_SGR_CYAN "\033[36m"
+#define OUT_SGR_BOLD_RED "\033[1;31m"
+#define OUT_SGR_BOLD_YELLOW "\033[1;33m"
+#define OUT_SGR_BOLD_CYAN "\033[1;36m"
+
+/* The colour of a status word (Success green, Warning yellow, Failed and Error red, Running
+ * cyan; check's severities error and warning alike), or "" for any other text. */
+const char *out_status_sgr(const char *p, size_t n);
 
 typedef struct out_writer out_writer;
 

@@ -10,6 +10,9 @@ have_header zlib.h || missing="$missing zlib1g-dev"
 CC="${CC:-cc} -DPCRE2_CODE_UNIT_WIDTH=8" have_header pcre2.h || missing="$missing libpcre2-dev"
 have_header criterion/criterion.h || missing="$missing libcriterion-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+# The export and install tests read parts back with python3 and render the man page with man.
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v man >/dev/null 2>&1 || missing="$missing man-db"
 # `make check` fuzzes too (fuzz/), which takes clang and its libFuzzer runtime: a tiny target must
 # link. libclang-rt-14-dev matches Debian 12's clang, 14.
 have_fuzzer() {

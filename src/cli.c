@@ -42,7 +42,9 @@ const char cli_output_help[] =
     "                        G suffixes); beyond it sessq stops with exit status 70\n"
     "  -j, --jobs N          read N files at the same time (default: one per core); the\n"
     "                        output is the same for every N\n"
-    "  -q, --quiet           no progress line (shown on a terminal for runs over a second)\n";
+    "  -q, --quiet           no progress line (shown on a terminal for runs over a second)\n"
+    "      --color WHEN      auto (the default: when writing to a terminal and NO_COLOR is\n"
+    "                        not set), always or never: colours in tables and messages\n";
 
 const char cli_filter_help[] =
     "Filters (all given must hold):\n"
@@ -60,6 +62,25 @@ const char cli_filter_help[] =
     "                        ignores ASCII case; a null key only passes == null and != VALUE.\n";
 
 static sq_exit worse(sq_exit a, sq_exit b) { return a > b ? a : b; }
+
+/* Whether messages on standard error are coloured: --color, else whether it is a terminal. */
+static int colored_messages = -1;
+
+static const char *paint(const char *sgr)
+{
+    if (colored_messages < 0)
+        colored_messages = cli_color_for(CLI_COLOR_AUTO, stderr);
+    return colored_messages ? sgr : "";
+}
+
+bool cli_color_for(cli_color when, FILE *fp)
+{
+    if (when != CLI_COLOR_AUTO)
+        return when == CLI_COLOR_ALWAYS;
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    int fd = fileno(fp);
+    return fd >= 0 && isatty(fd) && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+}
 
 /* Where reading problems go: to standard error, or (check) into the findings. */
 /* Progress on standard error, for long runs at a terminal: updated by every reading thread,
@@ -103,10 +124,12 @@ static sq_exit problem(const reading *x, fnd_code code, sq_exit status, const ch
         return status;
     }
     if (line)
-        fprintf(stderr, "sessq: %s:%llu:%llu: %s\n", file, (unsigned long long)line,
-                (unsigned long long)column, message);
+        fprintf(stderr, "sessq: %s%s:%llu:%llu:%s %s\n", paint(OUT_SGR_BOLD), file,
+                (unsigned long long)line, (unsigned long long)column, paint(OUT_SGR_RESET),
+                message);
     else
-        fprintf(stderr, "sessq: %s: %s\n", file, message);
+        fprintf(stderr, "sessq: %s%s:%s %s\n", paint(OUT_SGR_BOLD), file, paint(OUT_SGR_RESET),
+                message);
     return status;
 }
 
@@ -592,8 +615,8 @@ static void mention_findings(const fnd_list *l)
     uint64_t n = fnd_total(l, FND_WARNING) + fnd_total(l, FND_ERROR);
     if (n == 0)
         return;
-    fprintf(stderr, "sessq: note: the input has %llu oddit%s (", (unsigned long long)n,
-            n == 1 ? "y" : "ies");
+    fprintf(stderr, "sessq: %snote:%s the input has %llu oddit%s (", paint(OUT_SGR_BOLD_CYAN),
+            paint(OUT_SGR_RESET), (unsigned long long)n, n == 1 ? "y" : "ies");
     const char *sep = "";
     bool gaps = false;
     for (fnd_code c = 0; c < FND_NCODES; c++) {
@@ -724,7 +747,7 @@ static void point_at(const char *arg, uint64_t column)
             chars++;
         }
     }
-    fputs("^\n", stderr);
+    fprintf(stderr, "%s^%s\n", paint(OUT_SGR_BOLD_RED), paint(OUT_SGR_RESET));
 }
 
 sq_exit cli_filter_flag(flt_filter *f, int opt, const char *arg)
@@ -871,6 +894,7 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
                     arg);
             return SQ_EXIT_USAGE;
         }
+        c->fmt_given = true;
         return SQ_EXIT_OK;
     case 'o':
         c->output = arg;
@@ -884,6 +908,16 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
     case 'q':
         c->read.quiet = true;
         return SQ_EXIT_OK;
+    case CLI_OPT_COLOR:
+        if (!strcmp(arg, "auto") || !strcmp(arg, "always") || !strcmp(arg, "never")) {
+            c->color = arg[0] == 'n'   ? CLI_COLOR_NEVER
+                       : arg[1] == 'l' ? CLI_COLOR_ALWAYS
+                                       : CLI_COLOR_AUTO;
+            colored_messages = cli_color_for(c->color, stderr);
+            return SQ_EXIT_OK;
+        }
+        fprintf(stderr, "sessq: --color: expected auto, always or never, not '%s'\n", arg);
+        return SQ_EXIT_USAGE;
     case 'j': {
         char *end;
         long n = strtol(arg, &end, 10);
@@ -948,6 +982,7 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
     }
     out_options opt = c->out;
     opt.width = c->fmt == OUT_TABLE ? cli_terminal_width(out_file_stream(file)) : 0;
+    opt.color = c->fmt == OUT_TABLE && cli_color_for(c->color, out_file_stream(file));
     out_writer *w = out_new(c->fmt, out_file_stream(file), names, ncols, &opt);
     sq_value *vals = calloc(ncols ? ncols : 1, sizeof *vals);
     int rc = w && vals ? 0 : (errno = ENOMEM, -1);
@@ -1135,12 +1170,34 @@ static bool writes_rows(const struct option *longopts)
     return false;
 }
 
+/* ":" and the common short options whose long forms the command lists: extract and redact,
+ * which write dumps, have no --format, and so no -f either. */
+static void common_short(const struct option *longopts, char *out, size_t size)
+{
+    size_t n = 0;
+    out[n++] = ':';
+    for (const char *c = CLI_COMMON_SHORT; *c && n + 3 < size; c++) {
+        if (*c == ':')
+            continue;
+        bool listed = false;
+        for (const struct option *o = longopts; o->name && !listed; o++)
+            listed = o->val == *c;
+        if (!listed)
+            continue;
+        out[n++] = *c;
+        if (c[1] == ':')
+            out[n++] = ':';
+    }
+    out[n] = '\0';
+}
+
 sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct option *longopts,
                   const char *usage, cli_common *c, cli_option_fn own, void *ctx, bool *help,
                   int *first)
 {
     char shortopts[64];
-    snprintf(shortopts, sizeof shortopts, ":%sh%s", CLI_COMMON_SHORT, own_short);
+    common_short(longopts, shortopts, sizeof shortopts);
+    snprintf(shortopts + strlen(shortopts), sizeof shortopts - strlen(shortopts), "h%s", own_short);
     *help = false;
     sq_exit status = cli_common_init(c);
     int opt;

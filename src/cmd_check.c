@@ -32,7 +32,8 @@ static const char usage[] =
     "  -f, --format FMT     text (default), json (an array of objects with code, severity,\n"
     "                       file, line, column, message), ndjson, csv, md or table\n"
     "  -o, --output FILE    write to FILE (written whole, then renamed into place)\n"
-    "      --max-memory SIZE, -j N, -q   as for the other commands\n"
+    "  -j, --jobs N, -q, --quiet, --max-memory SIZE, --color WHEN\n"
+    "                       as for the other commands (sessq list --help)\n"
     "  -h, --help           show this help\n";
 
 static const char *const columns[] = {"code", "severity", "file", "line", "column", "message"};
@@ -66,16 +67,20 @@ static void fill(void *ctx, size_t i, sq_value *vals)
     text_value(&vals[5], f->message);
 }
 
-static void print_text(FILE *fp, const fnd_list *l)
+/* As compilers colour theirs: the place bold, the severity in its colour. */
+static void print_text(FILE *fp, const fnd_list *l, bool color)
 {
+    const char *bold = color ? OUT_SGR_BOLD : "", *reset = color ? OUT_SGR_RESET : "";
     for (size_t i = 0; i < fnd_count(l); i++) {
         const fnd_finding *f = fnd_get(l, i);
+        const char *severity = fnd_severity_name(f->severity);
+        const char *sgr = color ? out_status_sgr(severity, strlen(severity)) : "";
         if (f->file && f->line)
-            fprintf(fp, "%s:%llu:%llu: ", f->file, (unsigned long long)f->line,
-                    (unsigned long long)f->column);
+            fprintf(fp, "%s%s:%llu:%llu:%s ", bold, f->file, (unsigned long long)f->line,
+                    (unsigned long long)f->column, reset);
         else if (f->file)
-            fprintf(fp, "%s: ", f->file);
-        fprintf(fp, "%s: %s: %s\n", fnd_severity_name(f->severity), fnd_code_name(f->code),
+            fprintf(fp, "%s%s:%s ", bold, f->file, reset);
+        fprintf(fp, "%s%s%s: %s: %s\n", sgr, severity, *sgr ? reset : "", fnd_code_name(f->code),
                 f->message);
     }
 }
@@ -109,7 +114,7 @@ static sq_exit write_findings(const cli_common *c, bool text, fnd_list *l)
         fprintf(stderr, "sessq: %s: cannot write\n", c->output ? c->output : "-");
         return SQ_EXIT_IOERR;
     }
-    print_text(out_file_stream(file), l);
+    print_text(out_file_stream(file), l, cli_color_for(c->color, out_file_stream(file)));
     bool ok = !ferror(out_file_stream(file));
     return out_file_close(file, ok) == 0 && ok ? SQ_EXIT_OK : cli_output_failed(errno);
 }
@@ -148,6 +153,7 @@ int cmd_check(int argc, char **argv)
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
+        {"color", required_argument, NULL, CLI_OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -162,7 +168,8 @@ int cmd_check(int argc, char **argv)
         bool taken = false;
         if (c == 'f' && strcmp(optarg, "text") == 0)
             text = true;
-        else if (c == 'f' || c == 'o' || c == 'j' || c == 'q' || c == CLI_OPT_MAX_MEMORY) {
+        else if (c == 'f' || c == 'o' || c == 'j' || c == 'q' || c == CLI_OPT_MAX_MEMORY ||
+                 c == CLI_OPT_COLOR) {
             text = text && c != 'f';
             status = cli_common_option(&common, c, optarg, &taken);
         } else if (c == 'h') {

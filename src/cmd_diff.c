@@ -83,7 +83,9 @@ static sq_exit write_report(const cli_common *c, const dif_result *r)
                 strerror(errno));
         return SQ_EXIT_IOERR;
     }
-    int rc = dif_write(r, c->fmt, out_file_stream(file), &c->out);
+    out_options opt = c->out;
+    opt.color = cli_color_for(c->color, out_file_stream(file));
+    int rc = dif_write(r, c->fmt, out_file_stream(file), &opt);
     int saved = errno;
     if (out_file_close(file, rc == 0) < 0 && rc == 0) {
         rc = -1;

@@ -97,13 +97,6 @@ static sq_exit take_option(void *ctx, int opt, const char *arg)
 
 static sq_exit check_options(const cli_common *c, const extract_options *o)
 {
-    if (c->fmt_given) {
-        fprintf(stderr,
-                "sessq: %s: -f does not apply: %s writes dumps of the shape the sessions came "
-                "from (see 'sessq list' for other formats)\n",
-                o->command, o->command);
-        return SQ_EXIT_USAGE;
-    }
     if (o->split && c->output) {
         fprintf(stderr,
                 "sessq: %s: -o and --split go one without the other (--split writes one file "

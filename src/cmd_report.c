@@ -35,7 +35,7 @@ static const char usage[] =
     "                       read, so that the same dump always gives the same page)\n"
     "      --top N          rows in each list (default 10)\n"
     "      --title TEXT     the page's title (default: sessq report)\n"
-    "      --max-memory SIZE, -j N, -q   as for the other commands\n"
+    "      --max-memory SIZE, -j, --jobs N, -q, --quiet   as for the other commands\n"
     "  -h, --help           show this help\n";
 
 enum { OPT_NOW = 0x300, OPT_TOP, OPT_TITLE };

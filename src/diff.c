@@ -222,9 +222,11 @@ static void put_exact(FILE *fp, const sq_value *v)
     }
 }
 
-static void table_session_line(const dif_result *r, dif_kind kind, const dif_entry *e, FILE *fp)
+static void table_session_line(const dif_result *r, dif_kind kind, const dif_entry *e, FILE *fp,
+                               bool color)
 {
     static const char signs[DIF_NKINDS] = {'+', '-', '~'};
+    static const char *const colors[DIF_NKINDS] = {OUT_SGR_GREEN, OUT_SGR_RED, OUT_SGR_YELLOW};
     size_t row;
     const tbl_table *t = table_of(r, kind, e, &row);
     sq_value source, id, name;
@@ -232,7 +234,8 @@ static void table_session_line(const dif_result *r, dif_kind kind, const dif_ent
     tbl_get(t, row, K_SOURCE, &source, scratch[0]);
     tbl_get(t, row, K_ID, &id, scratch[1]);
     tbl_get(t, row, K_NAME, &name, scratch[2]);
-    fprintf(fp, "%c %.*s ", signs[kind], (int)source.len, source.text);
+    fprintf(fp, "%s%c%s %.*s ", color ? colors[kind] : "", signs[kind], color ? OUT_SGR_RESET : "",
+            (int)source.len, source.text);
     put_plain(fp, id.text, id.len);
     if (name.kind == SQ_TEXT && name.len) {
         fputs("  ", fp);
@@ -256,12 +259,12 @@ static void table_changes(const dif_result *r, const dif_entry *e, FILE *fp)
     }
 }
 
-static int write_table(const dif_result *r, FILE *fp)
+static int write_table(const dif_result *r, FILE *fp, bool color)
 {
     for (int kind = 0; kind < DIF_NKINDS; kind++) {
         for (size_t i = 0; i < dif_count(r, (dif_kind)kind); i++) {
             dif_entry e = dif_get(r, (dif_kind)kind, i);
-            table_session_line(r, (dif_kind)kind, &e, fp);
+            table_session_line(r, (dif_kind)kind, &e, fp, color);
             table_changes(r, &e, fp);
         }
     }
@@ -540,6 +543,6 @@ int dif_write(const dif_result *r, out_format fmt, FILE *fp, const out_options *
     case OUT_MD:
         return write_md(r, fp, opt);
     default: /* OUT_TABLE */
-        return write_table(r, fp);
+        return write_table(r, fp, opt->color);
     }
 }

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"redact", cmd_redact,
      "like extract, with what identifies the customer replaced by pseudonyms"},
     {"report", cmd_report, "one page for a ticket: summary, charts, failures, findings (html, md)"},
+    {"export", cmd_export, "the sessions as a Hive-partitioned tree of gzip parts (DuckDB, Spark)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)

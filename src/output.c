@@ -34,11 +34,16 @@ struct cell {
     uint32_t len;   /* bytes */
     uint32_t width; /* code points */
     bool right;     /* numbers are right-aligned */
+    uint8_t paint;  /* index into paints[] */
 };
+
+/* The colours a table cell may have; 0: none. */
+enum { PAINT_NONE, PAINT_HEADER, PAINT_NULL, PAINT_STATUS };
 
 struct col {
     size_t width;
-    bool text; /* holds text, so it may be shrunk to fit */
+    bool text;   /* holds text, so it may be shrunk to fit */
+    bool status; /* "status" or "severity": its words are coloured */
 };
 
 struct out_writer {
@@ -421,7 +426,7 @@ static int keep_text(out_writer *w, const char *p, size_t n, bool right)
         dst[i] = c < 0x20 || c == 0x7F ? ' ' : (char)c;
         width += starts_code_point(c);
     }
-    struct cell cell = {w->text.len, (uint32_t)n, width, right};
+    struct cell cell = {w->text.len, (uint32_t)n, width, right, PAINT_NONE};
     memcpy(w->cells.p + w->cells.len, &cell, sizeof cell);
     w->cells.len += sizeof cell;
     w->text.len += n;
@@ -460,15 +465,29 @@ size_t out_duration_text(int64_t ticks, char *buf, size_t size)
     return (size_t)n;
 }
 
+static void paint_last(out_writer *w, uint8_t paint)
+{
+    struct cell *last = (struct cell *)(void *)(w->cells.p + w->cells.len) - 1;
+    last->paint = w->opt.color ? paint : PAINT_NONE;
+}
+
 static int keep_cell(out_writer *w, const sq_value *v, size_t col)
 {
     char buf[CELL_BUFSZ];
-    if (is_null(v))
-        return keep_text(w, "-", 1, false);
+    int rc;
+    if (is_null(v)) {
+        rc = keep_text(w, "-", 1, false);
+        if (rc == 0)
+            paint_last(w, PAINT_NULL);
+        return rc;
+    }
     switch (v->kind) {
     case SQ_TEXT:
         w->cols[col].text = true;
-        return keep_text(w, v->text, v->len, false);
+        rc = keep_text(w, v->text, v->len, false);
+        if (rc == 0 && w->cols[col].status && *out_status_sgr(v->text, v->len))
+            paint_last(w, PAINT_STATUS);
+        return rc;
     case SQ_INT:
         return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%" PRId64, v->i), true);
     case SQ_TIME:
@@ -498,9 +517,12 @@ static int table_init(out_writer *w)
     if (w->cols == NULL || buf_reserve(&w->text, OUT_BUFSZ) < 0 ||
         buf_reserve(&w->cells, OUT_BUFSZ) < 0)
         return -1;
-    for (size_t c = 0; c < w->ncols; c++)
+    for (size_t c = 0; c < w->ncols; c++) {
         if (keep_text(w, w->names[c], strlen(w->names[c]), false) < 0)
             return -1;
+        paint_last(w, PAINT_HEADER);
+        w->cols[c].status = !strcmp(w->names[c], "status") || !strcmp(w->names[c], "severity");
+    }
     return 0;
 }
 
@@ -579,17 +601,41 @@ static size_t prefix_bytes(const char *p, size_t n, size_t count)
     return i;
 }
 
+/* The colour of a kept cell; a status word's is found again from its text. */
+static const char *cell_sgr(const out_writer *w, const struct cell *cell)
+{
+    switch (cell->paint) {
+    case PAINT_HEADER:
+        return OUT_SGR_BOLD;
+    case PAINT_NULL:
+        return OUT_SGR_DIM;
+    case PAINT_STATUS:
+        return out_status_sgr(w->text.p + cell->off, cell->len);
+    default:
+        return "";
+    }
+}
+
+/* Padding stays outside the colour, so that trailing spaces can still be trimmed. */
 static void put_cell(out_writer *w, const struct cell *cell, size_t width)
 {
     const char *p = w->text.p + cell->off;
+    const char *sgr = cell_sgr(w, cell);
+    const char *reset = *sgr ? OUT_SGR_RESET : "";
     if (cell->width > width) {
+        put_str(w, sgr);
         put(w, p, prefix_bytes(p, cell->len, width - 1));
         put(w, ELLIPSIS, sizeof ELLIPSIS - 1);
+        put_str(w, reset);
     } else if (cell->right) {
         put_spaces(w, width - cell->width);
+        put_str(w, sgr);
         put(w, p, cell->len);
+        put_str(w, reset);
     } else {
+        put_str(w, sgr);
         put(w, p, cell->len);
+        put_str(w, reset);
         put_spaces(w, width - cell->width);
     }
 }
@@ -601,7 +647,8 @@ static int table_line(out_writer *w, size_t line)
     const struct cell *cells = table_line_cells(w, line);
     size_t bound = 1;
     for (size_t c = 0; c < w->ncols; c++)
-        bound += 2 + cells[c].len + w->cols[c].width + sizeof ELLIPSIS;
+        bound +=
+            2 + cells[c].len + w->cols[c].width + sizeof ELLIPSIS + 2 * sizeof OUT_SGR_BOLD_RED;
     if (out_reserve(w, bound) < 0)
         return -1;
     size_t start = w->out.len;
@@ -633,6 +680,22 @@ static int table_write(out_writer *w)
 }
 
 /* ---- the writer ---- */
+
+const char *out_status_sgr(const char *p, size_t n)
+{
+    static const struct {
+        const char *word;
+        const char *sgr;
+    } colors[] = {
+        {"Success", OUT_SGR_GREEN}, {"Warning", OUT_SGR_YELLOW}, {"warning", OUT_SGR_YELLOW},
+        {"Failed", OUT_SGR_RED},    {"Error", OUT_SGR_RED},      {"error", OUT_SGR_RED},
+        {"Running", OUT_SGR_CYAN},
+    };
+    for (size_t i = 0; i < sizeof colors / sizeof *colors; i++)
+        if (strlen(colors[i].word) == n && !memcmp(colors[i].word, p, n))
+            return colors[i].sgr;
+    return "";
+}
 
 int out_format_parse(const char *name, out_format *fmt)
 {
