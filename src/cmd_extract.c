@@ -170,6 +170,7 @@ static int extract_or_redact(int argc, char **argv, const char *command, const c
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
+        {"color", required_argument, NULL, CLI_OPT_COLOR},
         CLI_FILTER_OPTIONS,
         {"split", required_argument, NULL, 'S'},
         {"sort", required_argument, NULL, 's'},

@@ -35,7 +35,8 @@ static const char usage[] =
     "                       read, so that the same dump always gives the same page)\n"
     "      --top N          rows in each list (default 10)\n"
     "      --title TEXT     the page's title (default: sessq report)\n"
-    "      --max-memory SIZE, -j, --jobs N, -q, --quiet   as for the other commands\n"
+    "      --max-memory SIZE, -j, --jobs N, -q, --quiet, --color WHEN\n"
+    "                       as for the other commands\n"
     "  -h, --help           show this help\n";
 
 enum { OPT_NOW = 0x300, OPT_TOP, OPT_TITLE };
@@ -183,6 +184,7 @@ int cmd_report(int argc, char **argv)
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
+        {"color", required_argument, NULL, CLI_OPT_COLOR},
         {"now", required_argument, NULL, OPT_NOW},
         {"top", required_argument, NULL, OPT_TOP},
         {"title", required_argument, NULL, OPT_TITLE},
