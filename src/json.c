@@ -140,12 +140,16 @@ static _Atomic int simd_level = JSON_SIMD_AUTO;
 
 static json_simd level(void) { return atomic_load_explicit(&simd_level, memory_order_relaxed); }
 
-static uint64_t newlines_scalar(const uchar *s, size_t i, size_t n)
+/* What count_bytes() counts: newlines (for lines), or UTF-8 continuation bytes (for columns,
+ * which count characters: a compact dump is one line of many megabytes). */
+typedef enum { NEWLINES, CONTINUATIONS } byte_class;
+
+static uint64_t count_scalar(const uchar *s, size_t i, size_t n, byte_class what)
 {
-    uint64_t lines = 0;
+    uint64_t k = 0;
     for (; i < n; i++)
-        lines += s[i] == '\n';
-    return lines;
+        k += what == NEWLINES ? s[i] == '\n' : (s[i] & 0xC0) == 0x80;
+    return k;
 }
 
 static size_t plain_scalar(const uchar *s, size_t i, size_t n)
@@ -163,24 +167,27 @@ static size_t space_scalar(const uchar *s, size_t i, size_t n)
 }
 
 #ifdef SIMD_X86
-/* Byte counters of newlines hold up to 255 blocks before they are summed into 64-bit lanes. */
-static uint64_t newlines_sse2(const uchar *s, size_t n, size_t *done)
+/* Byte counters hold up to 255 blocks before they are summed into 64-bit lanes. A continuation
+ * byte (0x80-0xBF) is one below -64 as a signed byte. */
+static uint64_t count_sse2(const uchar *s, size_t n, size_t *done, byte_class what)
 {
-    uint64_t lines = 0;
+    uint64_t k = 0;
     size_t i = 0;
-    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i newline = _mm_set1_epi8('\n'), limit = _mm_set1_epi8(-64);
     while (i + 16 <= n) {
         __m128i counts = _mm_setzero_si128();
         size_t end = i + 16 * 255 < n ? i + 16 * 255 : n;
-        for (; i + 16 <= end; i += 16)
-            counts = _mm_sub_epi8(
-                counts, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), newline));
+        for (; i + 16 <= end; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            counts = _mm_sub_epi8(counts, what == NEWLINES ? _mm_cmpeq_epi8(x, newline)
+                                                           : _mm_cmplt_epi8(x, limit));
+        }
         __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
-        lines += (uint64_t)_mm_cvtsi128_si64(sums) +
-                 (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+        k += (uint64_t)_mm_cvtsi128_si64(sums) +
+             (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
     *done = i;
-    return lines;
+    return k;
 }
 
 /* The bytes of s[0..16) that are not plain, as bits. */
@@ -224,24 +231,26 @@ static size_t space_sse2(const uchar *s, size_t i, size_t n)
     return i;
 }
 
-__attribute__((target("avx2"))) static uint64_t newlines_avx2(const uchar *s, size_t n,
-                                                              size_t *done)
+__attribute__((target("avx2"))) static uint64_t count_avx2(const uchar *s, size_t n, size_t *done,
+                                                           byte_class what)
 {
-    uint64_t lines = 0;
+    uint64_t k = 0;
     size_t i = 0;
-    const __m256i newline = _mm256_set1_epi8('\n');
+    const __m256i newline = _mm256_set1_epi8('\n'), limit = _mm256_set1_epi8(-64);
     while (i + 32 <= n) {
         __m256i counts = _mm256_setzero_si256();
         size_t end = i + 32 * 255 < n ? i + 32 * 255 : n;
-        for (; i + 32 <= end; i += 32)
-            counts = _mm256_sub_epi8(
-                counts, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(s + i)), newline));
+        for (; i + 32 <= end; i += 32) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
+            counts = _mm256_sub_epi8(counts, what == NEWLINES ? _mm256_cmpeq_epi8(x, newline)
+                                                              : _mm256_cmpgt_epi8(limit, x));
+        }
         __m256i sums = _mm256_sad_epu8(counts, _mm256_setzero_si256());
-        lines += (uint64_t)_mm256_extract_epi64(sums, 0) + (uint64_t)_mm256_extract_epi64(sums, 1) +
-                 (uint64_t)_mm256_extract_epi64(sums, 2) + (uint64_t)_mm256_extract_epi64(sums, 3);
+        k += (uint64_t)_mm256_extract_epi64(sums, 0) + (uint64_t)_mm256_extract_epi64(sums, 1) +
+             (uint64_t)_mm256_extract_epi64(sums, 2) + (uint64_t)_mm256_extract_epi64(sums, 3);
     }
     *done = i;
-    return lines;
+    return k;
 }
 
 __attribute__((target("avx2"))) static size_t plain_avx2(const uchar *s, size_t i, size_t n)
@@ -282,19 +291,19 @@ __attribute__((target("avx2"))) static size_t space_avx2(const uchar *s, size_t 
 }
 #endif
 
-/* Newlines in s[0..n). */
-static uint64_t count_newlines(const uchar *s, size_t n)
+/* Newlines, or continuation bytes, in s[0..n). */
+static uint64_t count_bytes(const uchar *s, size_t n, byte_class what)
 {
     size_t done = 0;
-    uint64_t lines = 0;
+    uint64_t k = 0;
 #ifdef SIMD_X86
     json_simd l = level();
     if (l == JSON_SIMD_AVX2)
-        lines = newlines_avx2(s, n, &done);
+        k = count_avx2(s, n, &done, what);
     else if (l == JSON_SIMD_SSE2)
-        lines = newlines_sse2(s, n, &done);
+        k = count_sse2(s, n, &done, what);
 #endif
-    return lines + newlines_scalar(s, done, n);
+    return k + count_scalar(s, done, n, what);
 }
 
 /* Index of the first byte at or after i that is not plain (quote, backslash, control, non-ASCII).
@@ -358,7 +367,7 @@ json_simd json_set_simd(json_simd want)
  * the last one. */
 static void count_span(position *at, const uchar *s, size_t n)
 {
-    uint64_t lines = count_newlines(s, n);
+    uint64_t lines = count_bytes(s, n, NEWLINES);
     size_t from = 0;
     if (lines) {
         from = n;
@@ -367,8 +376,7 @@ static void count_span(position *at, const uchar *s, size_t n)
         at->line += lines;
         at->column = 1;
     }
-    for (size_t i = from; i < n; i++)
-        at->column += (s[i] & 0xC0) != 0x80;
+    at->column += (n - from) - count_bytes(s + from, n - from, CONTINUATIONS);
     at->offset += n;
 }
 

@@ -301,3 +301,32 @@ Test(json, scanner_levels_agree_at_every_position)
         expect_same_under_every_level(doc, n);
     }
 }
+
+/* A compact dump is one line of many megabytes: its columns are counted by the vector code,
+ * which must count characters, not bytes, at every level. The error's column is known: after
+ * k repetitions of "é" and "€" (2 and 3 bytes, one character each) and ASCII. */
+Test(json, columns_count_characters_on_a_long_line_at_every_level)
+{
+    static const json_simd levels[] = {JSON_SIMD_SCALAR, JSON_SIMD_SSE2, JSON_SIMD_AVX2};
+    for (size_t k = 0; k < 300; k += 7) {
+        char doc[4096];
+        size_t n = 0;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "[\"");
+        for (size_t i = 0; i < k; i++)
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "a\xC3\xA9\xE2\x82\xAC");
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "\", x]");
+        /* '[' '"' then 3 characters per repetition, '"' ',' ' ': the x is character 6 + 3k. */
+        uint64_t want = 6 + 3 * (uint64_t)k;
+        for (size_t l = 0; l < 3; l++) {
+            json_set_simd(levels[l]);
+            jr_result r;
+            jr_run(doc, n, 0, JR_WHOLE, &r);
+            cr_assert_neq(r.code, 0);
+            cr_assert_eq(r.line, 1);
+            cr_assert_eq(r.column, want, "k %zu, level %d: column %llu, want %llu", k,
+                         (int)levels[l], (unsigned long long)r.column, (unsigned long long)want);
+            jr_free(&r);
+        }
+    }
+    json_set_simd(JSON_SIMD_AUTO);
+}
