@@ -118,6 +118,15 @@ def main():
                 problems.append("sessq %s accepts %s, but the man page does not say so" % (cmd, flag))
             if flag not in offered:
                 problems.append("the completion does not offer %s for sessq %s" % (flag, cmd))
+        # and the other way round: an option the command's subsection lists as an item (a line
+        # at the items' indentation that starts with a dash) is one the command takes
+        for line in per_command[cmd].splitlines():
+            if not re.match(r"^ {7}-", line):
+                continue
+            for flag in re.findall(r"(?<!\S)(--?[A-Za-z][\w-]*)", line):
+                if flag not in flags:
+                    problems.append("the man page lists %s for sessq %s, which does not take it"
+                                    % (flag, cmd))
     # the completion's keys are the program's (which an unknown key's message lists)
     keys = re.search(r"\(keys: ([^)]*)\)", run("stats", "--by", "nope").stderr).group(1).split(", ")
     script_keys = re.search(r'_sessq_keys="([^"]*)"', open(COMPLETION).read()).group(1).split()
