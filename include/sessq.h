@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SESSQ_VERSION "0.1.0"
 
@@ -40,5 +41,23 @@ typedef struct {
     const char *detail; /* what was found there ("'.'"), or NULL; owned by the producer and
                             valid until its next call */
 } sq_error;
+
+/* Folds p[0..n) into h, 8 bytes at a time: the one hash of the in-memory indexes (the table's
+ * text and rows, stats' groups, paging's page contents). Not mixed: a caller taking low bits
+ * for slots mixes the result. Never stored anywhere, so it may change between versions. */
+static inline uint64_t sq_hash(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001B3ULL;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    if (n)
+        memcpy(&w, s, n);
+    return h ^ w;
+}
 
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sessq.h"
+
 struct pg_list {
     pg_entry *items;
     size_t n, cap;
@@ -16,13 +18,11 @@ struct pg_list {
 
 uint64_t pg_fingerprint(uint64_t h, const char *source, const char *id, size_t id_len)
 {
-    const unsigned char *s = (const unsigned char *)(source ? source : "");
-    for (; *s; s++)
-        h = (h ^ *s) * UINT64_C(1099511628211);
-    h = (h ^ 0) * UINT64_C(1099511628211); /* the separator: "a" + "bc" is not "ab" + "c" */
-    for (size_t i = 0; i < id_len; i++)
-        h = (h ^ (unsigned char)id[i]) * UINT64_C(1099511628211);
-    return (h ^ 0xFF) * UINT64_C(1099511628211);
+    const char *s = source ? source : "";
+    size_t n = strlen(s);
+    /* Each part closed by its length: "a" + "bc" is not "ab" + "c". */
+    h = (sq_hash(h, s, n) ^ n) * UINT64_C(1099511628211);
+    return (sq_hash(h, id, id_len) ^ (id_len << 8 | 0xFF)) * UINT64_C(1099511628211);
 }
 
 pg_list *pg_new(void) { return calloc(1, sizeof(pg_list)); }

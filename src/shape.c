@@ -527,7 +527,7 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     if (r->record_hook && tell_record(r, c, src) < 0)
         return fail_nomem(r);
     r->file.records++;
-    if (r->envelope) {
+    if (r->envelope && r->pages) {
         r->page_count++;
         r->page_fingerprint = pg_fingerprint(r->page_fingerprint, ses_source_name(src),
                                              text_of(c, F_ID).p, text_of(c, F_ID).n);

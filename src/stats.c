@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sessq.h"
+
 enum { TAG_NULL, TAG_VALUE };
 #define LEN_BYTES 4
 
@@ -168,10 +170,8 @@ static void select_rank(int64_t *a, size_t lo, size_t hi, size_t k)
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    /* FNV's low bits, which pick the slot, mix poorly on their own. */
+    uint64_t h = sq_hash(0xcbf29ce484222325ULL ^ n, p, n);
+    /* The low bits pick the slot: mixed in from the high ones. */
     h ^= h >> 31;
     h *= 0x94d049bb133111ebULL;
     return h ^ (h >> 29);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "sessq.h"
 
 /* Text blocks start small (a table per page file of a parallel read stays small) and double up
  * to the largest size. */
@@ -96,19 +97,7 @@ static uint64_t mix(uint64_t h)
 
 static uint32_t hash_text(const char *p, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x100000001B3ULL;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    if (n)
-        memcpy(&w, p, n);
-    return (uint32_t)mix(h ^ w);
+    return (uint32_t)mix(sq_hash(0x9E3779B97F4A7C15ULL ^ n, p, n));
 }
 
 /* Whether `more` bytes fit under the limit; `t` may be NULL while the table is being made. */
