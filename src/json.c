@@ -819,16 +819,22 @@ static json_token pop(json_parser *p)
     return t;
 }
 
+/* A string was read: an object key where one was expected, else a value. */
+static json_token string_done(json_parser *p)
+{
+    if (p->want == X_KEY || p->want == X_KEY_OR_END) {
+        p->want = X_COLON;
+        return JSON_KEY;
+    }
+    value_done(p);
+    return JSON_STRING;
+}
+
 /* Turns a whole scalar token (at lx->s, lx->used bytes) into its token. */
 static json_token finish_scalar(json_parser *p, partial_kind kind, lexer *lx, json_value *v)
 {
-    if (kind == P_STRING) {
-        bool key = p->want == X_KEY || p->want == X_KEY_OR_END;
-        p->want = key ? X_COLON : p->want;
-        if (!key)
-            value_done(p);
-        return key ? JSON_KEY : JSON_STRING;
-    }
+    if (kind == P_STRING)
+        return string_done(p);
     if (kind == P_NUMBER) {
         if (check_number(lx, v) != LEX_OK)
             return JSON_ERROR;
@@ -912,12 +918,7 @@ static json_token string_token(json_parser *p, json_value *v)
     v->n = i - 1;
     v->repaired = false;
     p->pos += i + 1;
-    if (p->want == X_KEY || p->want == X_KEY_OR_END) {
-        p->want = X_COLON;
-        return JSON_KEY;
-    }
-    value_done(p);
-    return JSON_STRING;
+    return string_done(p);
 }
 
 /* Where the string in the carry ends in s[0..n): index after its closing quote, or n + 1. */

@@ -271,14 +271,10 @@ static int rehash_strings(tbl_table *t)
 
 /* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX with *why set
  * when it cannot be kept. */
-static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
+/* The id of a new copy of s (not null) in the pool, with its hash; UINT32_MAX with *why set
+ * when it cannot be kept. */
+static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, int *why)
 {
-    size_t i = h & t->str_mask;
-    for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
-        const pooled *e = &t->strs[id - 1];
-        if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
-            return id;
-    }
     *why = t->nstrs >= UINT32_MAX - 1
                ? TBL_ERR_LIMIT
                : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
@@ -288,8 +284,21 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
     const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
     if (!copy)
         return UINT32_MAX;
-    t->strs[t->nstrs++] = (pooled){copy, s.n, 1, h};
-    uint32_t id = (uint32_t)t->nstrs;
+    t->strs[t->nstrs++] = (pooled){copy, s.n, interned, hash};
+    return (uint32_t)t->nstrs;
+}
+
+static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
+{
+    size_t i = h & t->str_mask;
+    for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
+        const pooled *e = &t->strs[id - 1];
+        if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
+            return id;
+    }
+    uint32_t id = add_text(t, s, h, true, why);
+    if (id == UINT32_MAX)
+        return UINT32_MAX;
     t->str_slots[i] = id;
     if (++t->ninterned * 2 > t->str_mask && (*why = rehash_strings(t)) != 0)
         return UINT32_MAX;
@@ -305,18 +314,7 @@ static uint32_t intern(tbl_table *t, sq_str s, int *why)
  * kept for the row index); 0 for null; UINT32_MAX with *why set when it cannot be kept. */
 static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
 {
-    if (!s.p)
-        return 0;
-    *why = t->nstrs >= UINT32_MAX - 1
-               ? TBL_ERR_LIMIT
-               : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
-    if (*why)
-        return UINT32_MAX;
-    const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
-    if (!copy)
-        return UINT32_MAX;
-    t->strs[t->nstrs++] = (pooled){copy, s.n, 0, hash};
-    return (uint32_t)t->nstrs;
+    return s.p ? add_text(t, s, hash, false, why) : 0;
 }
 
 /* ---- rows and their index ----------------------------------------------------------------- */
