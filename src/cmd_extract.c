@@ -162,35 +162,25 @@ static sq_exit run(cli_common *c, const extract_options *o, char *const *args, s
     return status;
 }
 
-static int extract_or_redact(int argc, char **argv, const char *command, const char *usage)
+/* The options both commands take; redact adds --key. */
+#define DUMP_OPTIONS                                                                               \
+    {"help", no_argument, NULL, 'h'}, {"output", required_argument, NULL, 'o'},                    \
+        {"keep-going", no_argument, NULL, 'k'},                                                    \
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                               \
+        {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},                 \
+        {"color", required_argument, NULL, CLI_OPT_COLOR},                                         \
+        {"split", required_argument, NULL, 'S'}, {"sort", required_argument, NULL, 's'},           \
+        {"limit", required_argument, NULL, 'n'}, CLI_FILTER_OPTIONS
+
+static int extract_or_redact(int argc, char **argv, const char *command, const char *usage,
+                             const struct option *longopts)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"keep-going", no_argument, NULL, 'k'},
-        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
-        {"jobs", required_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"color", required_argument, NULL, CLI_OPT_COLOR},
-        CLI_FILTER_OPTIONS,
-        {"split", required_argument, NULL, 'S'},
-        {"sort", required_argument, NULL, 's'},
-        {"limit", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {"key", required_argument, NULL, 'K'},
-        {NULL, 0, NULL, 0},
-    };
-    /* --key is redact's: extract stops the table before it. */
-    size_t nopts = sizeof longopts / sizeof *longopts;
-    struct option opts[sizeof longopts / sizeof *longopts];
-    memcpy(opts, longopts, sizeof longopts);
-    if (strcmp(command, "redact"))
-        opts[nopts - 2] = (struct option){NULL, 0, NULL, 0};
     cli_common common;
     extract_options o = {.command = command};
     bool help;
     int first;
     sq_exit status =
-        cli_parse(argc, argv, "s:n:", opts, usage, &common, take_option, &o, &help, &first);
+        cli_parse(argc, argv, "s:n:", longopts, usage, &common, take_option, &o, &help, &first);
     if (status == SQ_EXIT_OK && !help)
         status = check_options(&common, &o);
     if (status == SQ_EXIT_OK && !help)
@@ -201,10 +191,13 @@ static int extract_or_redact(int argc, char **argv, const char *command, const c
 
 int cmd_extract(int argc, char **argv)
 {
-    return extract_or_redact(argc, argv, "extract", extract_usage);
+    static const struct option longopts[] = {DUMP_OPTIONS, {NULL, 0, NULL, 0}};
+    return extract_or_redact(argc, argv, "extract", extract_usage, longopts);
 }
 
 int cmd_redact(int argc, char **argv)
 {
-    return extract_or_redact(argc, argv, "redact", redact_usage);
+    static const struct option longopts[] = {
+        DUMP_OPTIONS, {"key", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
+    return extract_or_redact(argc, argv, "redact", redact_usage, longopts);
 }
