@@ -222,6 +222,18 @@ static int md_end(md_table *m)
 
 static int md_row_of(md_table *m) { return out_row(m->w, m->vals); }
 
+/* Ends a table of `shown` of `total` rows, with the sentence saying so when it is cut short;
+ * returns -1 when the table or `rc` failed. */
+static int md_close(md_table *m, FILE *fp, int rc, size_t shown, size_t total)
+{
+    rc = md_end(m) < 0 ? -1 : rc;
+    char note[128];
+    if (cut_short(shown, total, note, sizeof note))
+        fprintf(fp, "\n%s\n", note);
+    fputc('\n', fp);
+    return rc;
+}
+
 static void md_summary(FILE *fp, const rp_report *r)
 {
     const rp_summary *s = rp_get_summary(r);
@@ -396,12 +408,7 @@ static int md_list(FILE *fp, const rp_report *r, rp_list l)
             md_cell(&m, c, line.cell[c]);
         rc = md_row_of(&m);
     }
-    rc = md_end(&m) < 0 ? -1 : rc;
-    char note[128];
-    if (cut_short(len, total, note, sizeof note))
-        fprintf(fp, "\n%s\n", note);
-    fputc('\n', fp);
-    return rc;
+    return md_close(&m, fp, rc, len, total);
 }
 
 static int md_groups(FILE *fp, const rp_report *r, rp_grouping g)
@@ -427,12 +434,7 @@ static int md_groups(FILE *fp, const rp_report *r, rp_grouping g)
         md_cell(&m, 3, str_of(percent_text((double)gr->failed / (double)gr->count, &p)));
         rc = md_row_of(&m);
     }
-    rc = md_end(&m) < 0 ? -1 : rc;
-    char note[128];
-    if (cut_short(len, total, note, sizeof note))
-        fprintf(fp, "\n%s\n", note);
-    fputc('\n', fp);
-    return rc;
+    return md_close(&m, fp, rc, len, total);
 }
 
 static int md_findings(FILE *fp, const rp_report *r)
@@ -473,8 +475,7 @@ static int md_findings(FILE *fp, const rp_report *r)
         rc = md_row_of(&m);
     }
     rc = md_end(&m) < 0 ? -1 : rc;
-    char note[128];
-    if (cut_short(rp_findings(r), rp_findings_total(r), note, sizeof note))
+    if (rp_findings(r) < rp_findings_total(r))
         fprintf(fp, "\nThe first %zu of %" PRIu64 " findings; `sessq check` lists them all.\n",
                 rp_findings(r), rp_findings_total(r));
     return rc;
