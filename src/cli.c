@@ -14,6 +14,7 @@
 
 #include "input.h"
 #include "json.h"
+#include "mem.h"
 #include "paging.h"
 #include "shape.h"
 
@@ -218,19 +219,10 @@ static int list_argument(const char *arg, item **items, size_t *n, size_t *cap)
     char *bad = NULL;
     size_t count = 0;
     char **files = in_expand(&arg, 1, &count, &err, &bad);
-    size_t need = *n + (files && count ? count : 1);
-    if (need > *cap) {
-        size_t c = *cap ? *cap : 64;
-        while (c < need)
-            c *= 2;
-        item *grown = realloc(*items, c * sizeof *grown);
-        if (!grown) {
-            free(bad);
-            in_free_list(files);
-            return -1;
-        }
-        *items = grown;
-        *cap = c;
+    if (mem_reserve((void **)items, cap, *n + (files && count ? count : 1), sizeof **items) < 0) {
+        free(bad);
+        in_free_list(files);
+        return -1;
     }
     if (!files || count == 0) {
         item *it = &(*items)[(*n)++];
@@ -328,14 +320,8 @@ static int keep_span(void *ctx, const shp_span *span)
     item *it = ctx;
     if (it->table)
         return dmp_set_span(it->keep_spans, tbl_last_row(it->table), it->index, span);
-    if (it->nspans == it->spans_cap) {
-        size_t cap = it->spans_cap ? it->spans_cap * 2 : 256;
-        shp_span *grown = realloc(it->spans, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        it->spans = grown;
-        it->spans_cap = cap;
-    }
+    if (mem_reserve((void **)&it->spans, &it->spans_cap, it->nspans + 1, sizeof *it->spans) < 0)
+        return -1;
     it->spans[it->nspans++] = *span;
     return 0;
 }

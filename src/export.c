@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "mem.h"
+
 #define MANIFEST "_sessq_manifest"
 #define TEMP_DIR "_sessq_tmp"
 #define MANIFEST_MAGIC "sessq-export 1"
@@ -543,16 +545,9 @@ static int make_dirs(exp_export *e, char *path)
         *p = '\0';
         int rc = mkdir(path, 0777);
         if (rc == 0) {
-            if (e->nmade == e->made_cap) {
-                size_t cap = e->made_cap ? e->made_cap * 2 : 16;
-                char **grown = realloc(e->made, cap * sizeof *grown);
-                if (!grown) {
-                    *p = c;
-                    errno = ENOMEM;
-                    return -1;
-                }
-                e->made = grown;
-                e->made_cap = cap;
+            if (mem_reserve((void **)&e->made, &e->made_cap, e->nmade + 1, sizeof *e->made) < 0) {
+                *p = c;
+                return -1;
             }
             if (!(e->made[e->nmade] = strdup(path))) {
                 *p = c;
@@ -571,14 +566,8 @@ static int make_dirs(exp_export *e, char *path)
 
 static int add_move(exp_export *e, char *from, char *to)
 {
-    if (e->nmoves == e->moves_cap) {
-        size_t cap = e->moves_cap ? e->moves_cap * 2 : 64;
-        struct move *grown = realloc(e->moves, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        e->moves = grown;
-        e->moves_cap = cap;
-    }
+    if (mem_reserve((void **)&e->moves, &e->moves_cap, e->nmoves + 1, sizeof *e->moves) < 0)
+        return -1;
     e->moves[e->nmoves++] = (struct move){from, to};
     return 0;
 }

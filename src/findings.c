@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 static const struct {
     const char *name;
     fnd_severity severity;
@@ -107,14 +109,8 @@ int fnd_add(fnd_list *l, fnd_code code, const char *file, uint64_t line, uint64_
     l->per_severity[severity]++;
     if (++l->per_code[code] > FND_MAX_PER_CODE && code != FND_SUMMARY)
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        fnd_finding *items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (mem_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0)
+        return -1;
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mem.h"
 #include "sessq.h"
 
 struct pg_list {
@@ -45,15 +46,8 @@ void pg_free(pg_list *l)
 
 static int grow(pg_list *l)
 {
-    if (l->n < l->cap)
-        return 0;
-    size_t cap = l->cap ? l->cap * 2 : 16;
-    pg_entry *items = realloc(l->items, cap * sizeof *items);
-    if (!items)
-        return PG_ERR_NOMEM;
-    l->items = items;
-    l->cap = cap;
-    return 0;
+    return mem_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0 ? PG_ERR_NOMEM
+                                                                                    : 0;
 }
 
 static size_t entry_memory(const pg_entry *e)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "stats.h"
 
 #define TICKS_PER_DAY (86400 * SES_TICKS_PER_SECOND)
@@ -165,14 +166,8 @@ static void bucket_label(rp_unit unit, const char *first, int64_t i, char *label
 
 static bool add_bucket(rp_report *r, size_t *cap, const char *label)
 {
-    if (r->nbuckets == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        rp_bucket *b = realloc(r->buckets, c * sizeof *b);
-        if (!b)
-            return false;
-        r->buckets = b;
-        *cap = c;
-    }
+    if (mem_reserve((void **)&r->buckets, cap, r->nbuckets + 1, sizeof *r->buckets) < 0)
+        return false;
     rp_bucket *b = &r->buckets[r->nbuckets++];
     memset(b, 0, sizeof *b);
     snprintf(b->label, sizeof b->label, "%s", label);

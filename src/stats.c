@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "sessq.h"
 
 enum { TAG_NULL, TAG_VALUE };
@@ -274,14 +275,8 @@ static int compare_ranked(const void *a, const void *b)
 
 static group *new_group(builder *b, st_result *r)
 {
-    if (r->ngroups == b->groups_cap) {
-        size_t cap = b->groups_cap ? b->groups_cap * 2 : 64;
-        group *g = realloc(r->groups, cap * sizeof *g);
-        if (!g)
-            return NULL;
-        r->groups = g;
-        b->groups_cap = cap;
-    }
+    if (mem_reserve((void **)&r->groups, &b->groups_cap, r->ngroups + 1, sizeof *r->groups) < 0)
+        return NULL;
     if (!reserve(&r->keys, &b->keys_cap, b->keys_len + b->enc_len))
         return NULL;
     group *g = &r->groups[r->ngroups++];
