@@ -79,16 +79,8 @@ static int text_add(struct text *t, const char *p, size_t n)
 {
     if (n == 0) /* nothing to copy, and no buffer to make: memcpy() may not take NULL */
         return 0;
-    if (t->cap - t->len < n) {
-        size_t cap = t->cap ? t->cap : 64;
-        while (cap - t->len < n)
-            cap *= 2;
-        char *grown = realloc(t->p, cap);
-        if (!grown)
-            return -1;
-        t->p = grown;
-        t->cap = cap;
-    }
+    if (mem_reserve((void **)&t->p, &t->cap, t->len + n, 1) < 0)
+        return -1;
     memcpy(t->p + t->len, p, n);
     t->len += n;
     return 0;

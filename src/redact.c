@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "json.h"
+#include "mem.h"
 
 typedef struct {
     char *p;
@@ -48,19 +49,9 @@ struct rd_redactor {
 
 static int grow(rbuf *b, size_t more)
 {
-    if (b->cap - b->n >= more)
-        return 0;
     if (more > SIZE_MAX / 2 - b->n)
         return -1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->n < more)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
+    return mem_reserve((void **)&b->p, &b->cap, b->n + more, 1);
 }
 
 static int put(rbuf *b, const void *s, size_t n)
