@@ -169,6 +169,10 @@ sq_exit cli_parse(int argc, char **argv, const char *own_short, const struct opt
  * argv[optind - 1]: prints what is wrong and the command's usage; returns SQ_EXIT_USAGE. */
 sq_exit cli_bad_option(const char *command, int c, char **argv, const char *usage);
 
+/* out_file_open(path) (NULL: standard output), or NULL after printing "sessq: PATH: cannot
+ * write: <reason>" (the caller then exits with SQ_EXIT_IOERR). */
+out_file *cli_open_output(const char *path);
+
 /* Prints "sessq: cannot write output: <reason>" and returns SQ_EXIT_IOERR. */
 sq_exit cli_output_failed(int errnum);
 

@@ -704,6 +704,14 @@ size_t cli_terminal_width(FILE *fp)
     return 80;
 }
 
+out_file *cli_open_output(const char *path)
+{
+    out_file *file = out_file_open(path);
+    if (!file)
+        fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(errno));
+    return file;
+}
+
 sq_exit cli_output_failed(int errnum)
 {
     fprintf(stderr, "sessq: cannot write output: %s\n", strerror(errnum));
@@ -960,12 +968,9 @@ sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
                  cli_row_fn fill, void *ctx, const char *note)
 {
-    out_file *file = out_file_open(c->output);
-    if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write: %s\n", c->output ? c->output : "-",
-                strerror(errno));
+    out_file *file = cli_open_output(c->output);
+    if (!file)
         return SQ_EXIT_IOERR;
-    }
     out_options opt = c->out;
     opt.width = c->fmt == OUT_TABLE ? cli_terminal_width(out_file_stream(file)) : 0;
     opt.color = c->fmt == OUT_TABLE && cli_color_for(c->color, out_file_stream(file));
@@ -1042,11 +1047,9 @@ static int empty_shape(const dmp_spans *spans, const tbl_table *t)
 static sq_exit write_dump(const char *path, const dmp_records *recs, int shape, dmp_transform fn,
                           void *ctx)
 {
-    out_file *file = out_file_open(path);
-    if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write: %s\n", path ? path : "-", strerror(errno));
+    out_file *file = cli_open_output(path);
+    if (!file)
         return SQ_EXIT_IOERR;
-    }
     int rc = dmp_write(recs, shape, out_file_stream(file), fn, ctx);
     int saved = errno;
     if (out_file_close(file, rc == 0) < 0 && rc == 0) {

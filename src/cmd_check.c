@@ -109,11 +109,9 @@ static sq_exit write_findings(const cli_common *c, bool text, fnd_list *l)
 {
     if (!text)
         return cli_emit(c, columns, 6, fnd_count(l), fill, l, NULL);
-    out_file *file = out_file_open(c->output);
-    if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write\n", c->output ? c->output : "-");
+    out_file *file = cli_open_output(c->output);
+    if (!file)
         return SQ_EXIT_IOERR;
-    }
     print_text(out_file_stream(file), l, cli_color_for(c->color, out_file_stream(file)));
     bool ok = !ferror(out_file_stream(file));
     return out_file_close(file, ok) == 0 && ok ? SQ_EXIT_OK : cli_output_failed(errno);

@@ -77,12 +77,9 @@ static sq_exit bad_inputs(size_t nargs)
 
 static sq_exit write_report(const cli_common *c, const dif_result *r)
 {
-    out_file *file = out_file_open(c->output);
-    if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write: %s\n", c->output ? c->output : "-",
-                strerror(errno));
+    out_file *file = cli_open_output(c->output);
+    if (!file)
         return SQ_EXIT_IOERR;
-    }
     out_options opt = c->out;
     opt.color = cli_color_for(c->color, out_file_stream(file));
     int rc = dif_write(r, c->fmt, out_file_stream(file), &opt);

@@ -106,12 +106,9 @@ static sq_exit own_option(report_options *o, int c, const char *arg)
 
 static sq_exit write_page(const cli_common *c, const report_options *o, const rp_report *r)
 {
-    out_file *file = out_file_open(c->output);
-    if (!file) {
-        fprintf(stderr, "sessq: %s: cannot write: %s\n", c->output ? c->output : "-",
-                strerror(errno));
+    out_file *file = cli_open_output(c->output);
+    if (!file)
         return SQ_EXIT_IOERR;
-    }
     page_format fmt = o->fmt_given ? o->fmt : ends_with_html(c->output) ? PAGE_HTML : PAGE_MD;
     int rc = page_write(r, fmt, out_file_stream(file));
     int saved = errno;
