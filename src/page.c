@@ -481,29 +481,44 @@ static int md_findings(FILE *fp, const rp_report *r)
     return rc;
 }
 
-static void md_intro(FILE *fp, const rp_report *r)
+/* The page's opening lines, in both formats: what was read (numbers and words only, nothing
+ * to escape), up to the filters... */
+static void read_counts(FILE *fp, const rp_summary *s)
 {
-    const rp_options *o = rp_opts(r);
-    const rp_summary *s = rp_get_summary(r);
-    const char *title = o->title ? o->title : "sessq report";
-    short_text now = {0};
-    fputs("# ", fp);
-    md_inline(fp, title, strlen(title));
     fprintf(fp,
-            "\n\nRead: %zu %s (%zu could not be), %" PRIu64 " %s, %" PRIu64
+            "Read: %zu %s (%zu could not be), %" PRIu64 " %s, %" PRIu64
             " session %s; %zu %s read more than once, merged. Filters: ",
             s->inputs.files, plural((int64_t)s->inputs.files, "file", "files"),
             s->inputs.files_failed, s->inputs.documents,
             plural((int64_t)s->inputs.documents, "document", "documents"), s->inputs.records,
             plural((int64_t)s->inputs.records, "record", "records"), s->merged,
             plural((int64_t)s->merged, "session", "sessions"));
+}
+
+/* ... and after them. */
+static void reference_instant(FILE *fp, const rp_summary *s)
+{
+    short_text now = {0};
+    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).",
+            s->now == SES_NULL ? "none" : time_text(s->now, &now),
+            s->now_given ? "--now" : "the latest start or end read");
+}
+
+static void md_intro(FILE *fp, const rp_report *r)
+{
+    const rp_options *o = rp_opts(r);
+    const rp_summary *s = rp_get_summary(r);
+    const char *title = o->title ? o->title : "sessq report";
+    fputs("# ", fp);
+    md_inline(fp, title, strlen(title));
+    fputs("\n\n", fp);
+    read_counts(fp, s);
     if (o->filters)
         md_inline(fp, o->filters, strlen(o->filters));
     else
         fputs("none", fp);
-    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).\n\n",
-            s->now == SES_NULL ? "none" : time_text(s->now, &now),
-            s->now_given ? "--now" : "the latest start or end read");
+    reference_instant(fp, s);
+    fputs("\n\n", fp);
 }
 
 static int write_md(const rp_report *r, FILE *fp)
@@ -1124,21 +1139,14 @@ static void h_intro(FILE *fp, const rp_report *r)
     const rp_options *o = rp_opts(r);
     const rp_summary *s = rp_get_summary(r);
     const char *title = o->title ? o->title : "sessq report";
-    short_text now = {0};
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
           fp);
     h_str(fp, title);
     fprintf(fp, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header><h1>", css);
     h_str(fp, title);
-    fprintf(fp,
-            "</h1>\n<p class=\"meta\">Read: %zu %s (%zu could not be), %" PRIu64 " %s, %" PRIu64
-            " session %s; %zu %s read more than once, merged. Filters: ",
-            s->inputs.files, plural((int64_t)s->inputs.files, "file", "files"),
-            s->inputs.files_failed, s->inputs.documents,
-            plural((int64_t)s->inputs.documents, "document", "documents"), s->inputs.records,
-            plural((int64_t)s->inputs.records, "record", "records"), s->merged,
-            plural((int64_t)s->merged, "session", "sessions"));
+    fputs("</h1>\n<p class=\"meta\">", fp);
+    read_counts(fp, s);
     if (o->filters) {
         fputs("<code>", fp);
         h_str(fp, o->filters);
@@ -1146,9 +1154,8 @@ static void h_intro(FILE *fp, const rp_report *r)
     } else {
         fputs("none", fp);
     }
-    fprintf(fp, ". Times are UTC. Reference instant: %s (%s).</p>\n",
-            s->now == SES_NULL ? "none" : time_text(s->now, &now),
-            s->now_given ? "--now" : "the latest start or end read");
+    reference_instant(fp, s);
+    fputs("</p>\n", fp);
     fprintf(fp,
             "<nav><a href=\"#summary\">Summary</a><a href=\"#per-%s\">Per %s</a>"
             "<a href=\"#durations\">Durations</a>",
