@@ -119,6 +119,9 @@ typedef struct {
     cli_read_options read; /* its findings list is the common options' own */
     const char *output;    /* -o: NULL for standard output */
     flt_filter *filter;
+    char *filters; /* the filter flags as given ("--since 2022-03-01 --status failed"), for a
+                      page that states them; NULL when none */
+    size_t filters_len;
 } cli_common;
 
 /* Sets the defaults. SQ_EXIT_OK, or SQ_EXIT_SOFTWARE after printing "out of memory". */

@@ -854,6 +854,7 @@ void cli_common_free(cli_common *c)
 {
     flt_free(c->filter);
     fnd_free(c->read.findings);
+    free(c->filters);
 }
 
 /* "512M", "4G", "1048576": bytes. */
@@ -877,6 +878,21 @@ static int parse_size(const char *arg, size_t *bytes)
     return 0;
 }
 
+/* Keeps "--since 2022-03-01 --status failed" for a page that states the filters. */
+static sq_exit note_filter(cli_common *c, const char *flag, const char *arg)
+{
+    size_t add = strlen(flag) + strlen(arg) + 3;
+    char *grown = realloc(c->filters, c->filters_len + add);
+    if (!grown) {
+        fprintf(stderr, "sessq: out of memory\n");
+        return SQ_EXIT_SOFTWARE;
+    }
+    c->filters = grown;
+    c->filters_len +=
+        (size_t)sprintf(grown + c->filters_len, "%s%s %s", c->filters_len ? " " : "", flag, arg);
+    return SQ_EXIT_OK;
+}
+
 sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
 {
     *taken = true;
@@ -888,7 +904,6 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
                     arg);
             return SQ_EXIT_USAGE;
         }
-        c->fmt_given = true;
         return SQ_EXIT_OK;
     case 'o':
         c->output = arg;
@@ -930,8 +945,11 @@ sq_exit cli_common_option(cli_common *c, int opt, const char *arg, bool *taken)
         }
         return SQ_EXIT_OK;
     default:
-        if (opt >= CLI_OPT_SINCE && opt <= CLI_OPT_WHERE)
-            return cli_filter_flag(c->filter, opt, arg);
+        if (opt >= CLI_OPT_SINCE && opt <= CLI_OPT_WHERE) {
+            sq_exit status = cli_filter_flag(c->filter, opt, arg);
+            return status == SQ_EXIT_OK ? note_filter(c, flag_names[opt - CLI_OPT_SINCE], arg)
+                                        : status;
+        }
         *taken = false;
         return SQ_EXIT_OK;
     }

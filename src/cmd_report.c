@@ -45,8 +45,6 @@ typedef struct {
     page_format fmt;
     bool fmt_given;
     rp_options rp;
-    char *filters; /* the filter flags as given, for the page */
-    size_t filters_len;
 } report_options;
 
 static bool ends_with_html(const char *path)
@@ -54,21 +52,6 @@ static bool ends_with_html(const char *path)
     size_t n = path ? strlen(path) : 0;
     return (n >= 5 && !strcasecmp(path + n - 5, ".html")) ||
            (n >= 4 && !strcasecmp(path + n - 4, ".htm"));
-}
-
-/* Keeps "--since 2022-03-01 --status failed" to show on the page. */
-static sq_exit note_filter(report_options *o, const char *flag, const char *arg)
-{
-    size_t add = strlen(flag) + strlen(arg) + 3;
-    char *grown = realloc(o->filters, o->filters_len + add);
-    if (!grown) {
-        fprintf(stderr, "sessq: out of memory\n");
-        return SQ_EXIT_SOFTWARE;
-    }
-    o->filters = grown;
-    o->filters_len +=
-        (size_t)sprintf(grown + o->filters_len, "%s%s %s", o->filters_len ? " " : "", flag, arg);
-    return SQ_EXIT_OK;
 }
 
 static sq_exit own_option(report_options *o, int c, const char *arg)
@@ -140,7 +123,7 @@ static sq_exit run(cli_common *c, report_options *o, char *const *args, size_t n
     size_t nrows;
     size_t *rows = cli_select(t, c->filter, &nrows);
     rp_inputs inputs = {stats.files, stats.files_failed, stats.documents, stats.records};
-    o->rp.filters = o->filters;
+    o->rp.filters = c->filters;
     rp_report *r =
         nrows == SIZE_MAX ? NULL : rp_build(t, rows, nrows, c->read.findings, &inputs, &o->rp);
     if (!r) {
@@ -163,14 +146,6 @@ static sq_exit run(cli_common *c, report_options *o, char *const *args, size_t n
     free(rows);
     tbl_free(t);
     return status;
-}
-
-static const char *filter_flag(const struct option *longopts, int c)
-{
-    for (const struct option *o = longopts; o->name; o++)
-        if (o->val == c)
-            return o->name;
-    return "?";
 }
 
 int cmd_report(int argc, char **argv)
@@ -208,16 +183,10 @@ int cmd_report(int argc, char **argv)
             status = cli_bad_option("report", c, argv, usage);
         } else {
             status = cli_common_option(&common, c, optarg, &taken);
-            if (status == SQ_EXIT_OK && c >= CLI_OPT_SINCE && c <= CLI_OPT_WHERE) {
-                char flag[32];
-                snprintf(flag, sizeof flag, "--%s", filter_flag(longopts, c));
-                status = note_filter(&o, flag, optarg);
-            }
         }
     }
     if (status == SQ_EXIT_OK)
         status = run(&common, &o, argv + optind, (size_t)(argc - optind));
-    free(o.filters);
     cli_common_free(&common);
     return status;
 }
