@@ -120,6 +120,8 @@ void ses_normalize(ses_raw *r, ses_source src);
  * "/Date(ms±hhmm)/" into ticks since 1970 UTC. Returns 0, or -1 (leaving *ticks alone) when the
  * text is not a valid timestamp or its UTC instant is outside the years 0001-9999. */
 int ses_parse_time(const char *p, size_t n, int64_t *ticks);
+/* How many of the n bytes at p are ASCII digits before the first that is not. */
+size_t ses_digit_run(const char *p, size_t n);
 /* Parses a date "YYYY-MM-DD" (midnight UTC) or anything ses_parse_time() takes. */
 int ses_parse_date_or_time(const char *p, size_t n, int64_t *ticks);
 /* Parses a .NET TimeSpan "[-][d.]hh:mm:ss[.f{1,7}]" into ticks. Returns 0 or -1. */

@@ -185,14 +185,6 @@ typedef enum { NUM_OK, NUM_NONE, NUM_RANGE, NUM_DIGITS } num_result;
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static size_t digit_run(const char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && is_digit(p[i]))
-        i++;
-    return i;
-}
-
 static int64_t unit_seconds(char c)
 {
     switch (c) {
@@ -214,11 +206,11 @@ static int64_t unit_seconds(char c)
 static num_result parse_number(const char *p, size_t n, fixed *v, int64_t *unit)
 {
     size_t sign = n > 0 && p[0] == '-';
-    size_t whole_digits = digit_run(p + sign, n - sign);
+    size_t whole_digits = ses_digit_run(p + sign, n - sign);
     size_t i = sign + whole_digits;
     size_t frac_digits = 0;
     if (i < n && p[i] == '.') {
-        frac_digits = digit_run(p + i + 1, n - i - 1);
+        frac_digits = ses_digit_run(p + i + 1, n - i - 1);
         if (frac_digits == 0)
             return NUM_NONE;
         i += 1 + frac_digits;

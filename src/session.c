@@ -95,7 +95,7 @@ int ses_num_slot(ses_key k) { return is_key(k) ? keys[k].num_slot : -1; }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static size_t digit_run(const char *p, size_t n)
+size_t ses_digit_run(const char *p, size_t n)
 {
     size_t i = 0;
     while (i < n && is_digit(p[i]))
@@ -134,7 +134,7 @@ static int fixed_digits(const char *p, int count)
  * digits are below .NET's precision. */
 static size_t fraction(const char *p, size_t n, int64_t *ticks)
 {
-    size_t count = digit_run(p, n);
+    size_t count = ses_digit_run(p, n);
     int64_t f = 0;
     for (size_t i = 0; i < FRACTION_DIGITS; i++)
         f = f * 10 + (i < count ? p[i] - '0' : 0);
@@ -251,7 +251,7 @@ static bool in_range(int64_t ticks) { return ticks >= MIN_TICKS && ticks <= MAX_
 static int parse_dotnet_date(const char *p, size_t n, int64_t *ticks)
 {
     size_t i = n > 0 && p[0] == '-';
-    size_t count = digit_run(p + i, n - i);
+    size_t count = ses_digit_run(p + i, n - i);
     int64_t ms;
     if (count == 0 || !decimal(p + i, count, MAX_TICKS / TICKS_PER_MS, &ms))
         return -1;
@@ -311,7 +311,7 @@ int ses_parse_timespan(const char *p, size_t n, int64_t *ticks)
 {
     size_t i = n > 0 && p[0] == '-';
     bool negative = i == 1;
-    size_t run = digit_run(p + i, n - i);
+    size_t run = ses_digit_run(p + i, n - i);
     int64_t days = 0;
     if (i + run < n && p[i + run] == '.') {
         if (run == 0 || !decimal(p + i, run, INT64_MAX / TICKS_PER_DAY, &days))
@@ -476,7 +476,7 @@ int64_t ses_details_count(const char *p, size_t n)
 {
     static const char item[] = " item";
     static const char processed[] = " processed";
-    size_t count = digit_run(p, n);
+    size_t count = ses_digit_run(p, n);
     int64_t v;
     if (count == 0 || !decimal(p, count, INT64_MAX, &v))
         return SES_NULL;
