@@ -67,7 +67,7 @@ FUZZ_BUILD = build/fuzz
 # A chunk of 61 bytes puts chunk boundaries everywhere in the small inputs fuzzing makes.
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -DSQ_CHUNK_SIZE=61
-FUZZ_TARGETS = fuzz_json fuzz_read
+FUZZ_TARGETS = fuzz_json fuzz_read fuzz_split
 FUZZ_BIN = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_LIBOBJ = $(filter-out $(FUZZ_BUILD)/obj/main.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
 FUZZ_TIME ?= 60

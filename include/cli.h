@@ -30,8 +30,11 @@ typedef struct {
                              reading always goes on */
     size_t max_memory;  /* bytes the session table may hold; 0: no limit */
     unsigned jobs;      /* files read at the same time (0 or 1: one by one) */
-    bool quiet;         /* no progress line */
-    dmp_spans *spans;   /* where each row's record span goes (NULL: nowhere) */
+    uint64_t split_min; /* with jobs > 1, one input at least this big is read by two threads
+                           (shp_set_split(); 0: never) */
+    unsigned split_share;
+    bool quiet;       /* no progress line */
+    dmp_spans *spans; /* where each row's record span goes (NULL: nowhere) */
 } cli_read_options;
 
 /* Reads the INPUT arguments (none: standard input, unless it is a terminal) into `t`.

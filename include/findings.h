@@ -63,6 +63,13 @@ int fnd_add_duplicate(fnd_list *l, const char *file, uint64_t line, uint64_t col
 /* Adds every finding of `src` (the kept ones, and the count of those it dropped) to `dst`.
  * Returns 0, or -1 when out of memory. */
 int fnd_append(fnd_list *dst, const fnd_list *src);
+/* Adds findings [from, to) of `src`, kept ones only, whose places count from `line`, `column`
+ * of their file (what a reader that started there found): sq_move_place(). Returns 0, or -1
+ * when out of memory. */
+int fnd_append_from(fnd_list *dst, const fnd_list *src, size_t from, size_t to, uint64_t line,
+                    uint64_t column);
+/* Adds the counts of the findings `src` did not keep (FND_MAX_PER_CODE) to `dst`'s. */
+void fnd_append_dropped(fnd_list *dst, const fnd_list *src);
 /* Sorts the findings from index `from` on by line and column, keeping the order of those at
  * one place: one input's findings in the order of the text. */
 void fnd_sort_from(fnd_list *l, size_t from);

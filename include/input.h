@@ -2,6 +2,7 @@
 #ifndef INPUT_H
 #define INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,21 @@ void in_tee(in_source *src, int fd);
  * into the source and stays valid until the next call. Returns 1 with *len > 0, 0 at the end,
  * -1 with `err` filled (err->offset: byte offset in the file as stored). */
 int in_read(in_source *src, const char **data, size_t *len, sq_error *err);
+
+/* Whether the decoded stream is the stored bytes themselves, so that another reader may take
+ * any part of it by offset: a regular file opened by path, or a buffer, neither gzip nor
+ * UTF-16 nor starting with a byte-order mark, not teed. Ask after the first in_read(); fills
+ * *size with the stream's length. */
+bool in_splittable(const in_source *src, uint64_t *size);
+
+/* A second source reading the stream of `src` (splittable) from byte `offset` to its end,
+ * without disturbing `src`; close it before `src`. Its in_bytes_read() counts from `offset`.
+ * NULL with `err` filled when out of memory. */
+in_source *in_open_at(const in_source *src, uint64_t offset, sq_error *err);
+
+/* Makes the next in_read() of a splittable source answer from byte `offset` on (forward or
+ * back), as if the bytes between had been read. Returns 0, or -1 with `err` filled. */
+int in_seek(in_source *src, uint64_t offset, sq_error *err);
 
 /* The name to show in messages: the path, or "<stdin>". Owned by the source. */
 const char *in_name(const in_source *src);

@@ -92,6 +92,24 @@ json_token json_next(json_parser *p, json_value *v);
 /* Nesting depth after the last token: 0 between documents, 1 inside the outermost container. */
 size_t json_depth(const json_parser *p);
 
+/* Splitting one stream between two parsers (see shape.c): a second parser takes the elements
+ * of an array from some offset on while the first reads up to there.
+ *
+ * Whether every byte fed is consumed (json_next() answered JSON_NEED_MORE) and the parser stands
+ * just after a ',' between two elements of an array, `depth` levels deep. */
+bool json_between_elements(const json_parser *p, size_t depth);
+/* Sets `p` (reset) to stand where `model` stands, after a ',' between array elements, with the
+ * stream going on at byte `offset` (offsets stay those of the whole stream; lines and columns
+ * count from 1, 1 there). */
+void json_start_between(json_parser *p, const json_parser *model, uint64_t offset);
+/* Tells a parser that stood between array elements (json_between_elements()) that another one
+ * read the elements that followed, up to byte `offset` at `line` and `column`, where the array's
+ * ']' or a further ',' comes: `p` goes on from there, after an element. */
+void json_skip_elements(json_parser *p, uint64_t offset, uint64_t line, uint64_t column);
+/* Line and column of the byte after the last one consumed: valid once json_next() answered
+ * JSON_NEED_MORE. */
+void json_position(const json_parser *p, uint64_t *line, uint64_t *column);
+
 /* The error after JSON_ERROR: code, static message, byte offset, line and column (1-based,
  * the column in characters). Owned by the parser. */
 const sq_error *json_error(const json_parser *p);

@@ -28,6 +28,11 @@ size_t mem_next_cap(size_t cap, size_t need);
 /* Frees an array of mem_grow(); its capacity says how it was made. */
 void mem_free(void *p, size_t cap);
 
+/* Gives the memory of the first `bytes` of an array of mem_grow() back to the system, in whole
+ * 2 MiB pages of a mapping of its own (a smaller array keeps it): those bytes read as zero
+ * afterwards. For an array read once from the front while another fills up. */
+void mem_release(void *p, size_t cap, size_t bytes);
+
 /* A block of `bytes` (uninitialized) for text that must never move, mapped with huge pages when
  * big; NULL when out of memory. Freed with mem_free(p, bytes). */
 void *mem_block(size_t bytes);

@@ -42,6 +42,18 @@ typedef struct {
                             valid until its next call */
 } sq_error;
 
+/* Moves a place counted from line 1, column 1 at some point of a stream to one counted from
+ * the stream's start, where that point stood at `line`, `column`. A place of 0, 0 (not known)
+ * stays so. */
+static inline void sq_move_place(uint64_t *l, uint64_t *c, uint64_t line, uint64_t column)
+{
+    if (*l == 0)
+        return;
+    if (*l == 1)
+        *c += column - 1;
+    *l += line - 1;
+}
+
 /* Folds p[0..n) into h, 8 bytes at a time: the one hash of the in-memory indexes (the table's
  * text and rows, stats' groups, paging's page contents). Not mixed: a caller taking low bits
  * for slots mixes the result. Never stored anywhere, so it may change between versions. */

@@ -49,6 +49,15 @@ void shp_set_pages(shp_reader *r, pg_list *pages);
 typedef void (*shp_progress_fn)(void *ctx, uint64_t bytes);
 void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx);
 
+/* Reads an input of at least `min_bytes` (0: never) with a second thread when it can: a regular
+ * file or a buffer, plain UTF-8 (not gzip, no byte-order mark), with no record hook, the table
+ * not a log. Once a record of a records array is read, a helper thread takes the elements from
+ * a boundary about `share` per cent (1 to 99) of the remaining bytes further on. Sessions,
+ * findings, errors and their places are those of reading alone. */
+#define SHP_SPLIT_MIN ((uint64_t)16 << 20)
+#define SHP_SPLIT_SHARE 50
+void shp_set_split(shp_reader *r, uint64_t min_bytes, unsigned share);
+
 /* The kind of document a record stood in: a bare array (VB365 v5 and older), an envelope's
  * "results" (VB365 v6, Azure v1), or an object at the top (a session by id, NDJSON). */
 typedef enum { SHP_DOC_ARRAY, SHP_DOC_ENVELOPE, SHP_DOC_OBJECT, SHP_NDOCS } shp_doc;
@@ -70,6 +79,7 @@ void shp_set_record_hook(shp_reader *r, shp_record_fn fn, void *ctx);
 typedef struct {
     uint64_t documents; /* JSON documents read */
     uint64_t records;   /* session records read, duplicates included */
+    uint64_t helped;    /* of them, those a helper thread read (shp_set_split()) */
 } shp_stats;
 
 /* What all successful shp_read() calls so far have read. */

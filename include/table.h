@@ -43,6 +43,13 @@ void tbl_clear(tbl_table *t);
 /* Adds row `row` of log `src` to `dst` as tbl_add() would; returns what tbl_add() returns. The
  * log remembers how its text maps to dst's: merge a log into one table only. */
 int tbl_add_row(tbl_table *dst, tbl_table *src, size_t row);
+/* Gives the text of log `src` to `dst`: rows that tbl_add_row() adds from `src` to `dst` from
+ * now on point at it instead of copying it. `src` may then only give rows to `dst`, and be
+ * freed (its text stays with `dst`). Without effect when `dst` holds no text yet. */
+void tbl_take_text(tbl_table *dst, tbl_table *src);
+/* Says that rows before `row` of log `t` will not be asked for again (tbl_add_row(), tbl_get(),
+ * tbl_place()), so that their memory can go back while another table takes them in. */
+void tbl_forget_rows(tbl_table *t, size_t row);
 /* Where row `row` of a log began (0, 0 in a table). */
 void tbl_place(const tbl_table *t, size_t row, uint64_t *line, uint64_t *column);
 
@@ -53,6 +60,8 @@ size_t tbl_last_row(const tbl_table *t);
 /* Bounds the memory the table may hold, in bytes (0: no bound); tbl_memory() tells how much it
  * holds now. */
 void tbl_set_limit(tbl_table *t, size_t bytes);
+/* The bound tbl_set_limit() set (0: none). */
+size_t tbl_limit(const tbl_table *t);
 size_t tbl_memory(const tbl_table *t);
 
 /* Adds made after tbl_begin() are undone by tbl_rollback() (a damaged file that is skipped) or

@@ -41,8 +41,9 @@ const char cli_output_help[] =
     "  -k, --keep-going      report damaged inputs, skip them and go on (exit status 65/66)\n"
     "      --max-memory SIZE the most memory the sessions read may take (default 4G; K, M,\n"
     "                        G suffixes); beyond it sessq stops with exit status 70\n"
-    "  -j, --jobs N          read N files at the same time (default: one per core); the\n"
-    "                        output is the same for every N\n"
+    "  -j, --jobs N          read N files at the same time (default: one per core); with\n"
+    "                        2 or more, one big file (16 MiB and up, not gzip) is read by\n"
+    "                        two threads; the output is the same for every N\n"
     "  -q, --quiet           no progress line (shown on a terminal for runs over a second)\n"
     "      --color WHEN      auto (the default: when writing to a terminal and NO_COLOR is\n"
     "                        not set), always or never: colours in tables and messages\n";
@@ -326,8 +327,10 @@ static int keep_span(void *ctx, const shp_span *span)
     return 0;
 }
 
-/* Reads one file into `table` (the real one, or the item's own log), its pages into `pages`. */
-static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *pages, progress *p)
+/* Reads one file into `table` (the real one, or the item's own log), its pages into `pages`;
+ * with two threads when `o` says so (read into the table, nothing else to note per record). */
+static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *pages, progress *p,
+                      const cli_read_options *o)
 {
     in_source *src = in_open(it->path, &it->err);
     if (!src)
@@ -341,6 +344,8 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *p
     }
     if (r && it->keep_spans)
         shp_set_record_hook(r, keep_span, it);
+    else if (r && o && o->jobs > 1 && table != it->log && it->tee < 0)
+        shp_set_split(r, o->split_min, o->split_share);
     if (it->tee >= 0)
         in_tee(src, it->tee);
     it->table = table == it->log ? NULL : table;
@@ -502,7 +507,7 @@ static void *worker(void *arg)
             if (it->pages)
                 pg_set_limit(it->pages, p->max_memory);
             if (it->log && it->findings && (it->pages || !p->pages))
-                read_item(it, it->log, it->findings, it->pages, p->progress);
+                read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
             else
                 it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
                 it->opened = true;
@@ -575,7 +580,7 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
     for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
          i++) {
         if (!items[i].no_dumps && !items[i].list_error.code)
-            read_item(&items[i], t, x->o->findings, x->pages, x->progress);
+            read_item(&items[i], t, x->o->findings, x->pages, x->progress, x->o);
         status = worse(status, settle(x, t, &items[i]));
     }
     return status;
@@ -834,6 +839,48 @@ static sq_exit choose_simd(const char *name)
     return SQ_EXIT_USAGE;
 }
 
+static int parse_size(const char *arg, size_t *bytes);
+
+/* "SIZE[:SHARE]" into its parts; -1 when it is not that. */
+static int parse_split(const char *value, uint64_t *min, unsigned *share)
+{
+    char size[32];
+    const char *colon = strchr(value, ':');
+    size_t n = colon ? (size_t)(colon - value) : strlen(value), bytes;
+    char *end = NULL;
+    unsigned long pc = colon ? strtoul(colon + 1, &end, 10) : SHP_SPLIT_SHARE;
+    if (n >= sizeof size || (colon && (*end || end == colon + 1 || pc < 1 || pc > 99)))
+        return -1;
+    memcpy(size, value, n);
+    size[n] = '\0';
+    if (parse_size(size, &bytes) < 0 || bytes == 0)
+        return -1;
+    *min = bytes;
+    *share = (unsigned)pc;
+    return 0;
+}
+
+/* SESSQ_SPLIT=off|SIZE[:SHARE]: from what size one input is read by two threads, and where the
+ * second starts (per cent of what is left); to tune, and for tests to split small inputs. */
+static sq_exit choose_split(cli_read_options *o, const char *value)
+{
+    o->split_min = SHP_SPLIT_MIN;
+    o->split_share = SHP_SPLIT_SHARE;
+    if (!value || !*value)
+        return SQ_EXIT_OK;
+    if (!strcmp(value, "off")) {
+        o->split_min = 0;
+        return SQ_EXIT_OK;
+    }
+    if (parse_split(value, &o->split_min, &o->split_share) == 0)
+        return SQ_EXIT_OK;
+    fprintf(stderr,
+            "sessq: SESSQ_SPLIT='%s': expected off, or a size (16M) with an optional ':' and a "
+            "share from 1 to 99\n",
+            value);
+    return SQ_EXIT_USAGE;
+}
+
 sq_exit cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
@@ -847,7 +894,8 @@ sq_exit cli_common_init(cli_common *c)
         fprintf(stderr, "sessq: out of memory\n");
         return SQ_EXIT_SOFTWARE;
     }
-    return choose_simd(getenv("SESSQ_SIMD"));
+    sq_exit status = choose_simd(getenv("SESSQ_SIMD"));
+    return status ? status : choose_split(&c->read, getenv("SESSQ_SPLIT"));
 }
 
 void cli_common_free(cli_common *c)

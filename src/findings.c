@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "sessq.h"
 
 static const struct {
     const char *name;
@@ -140,17 +141,32 @@ uint64_t fnd_total(const fnd_list *l, fnd_severity s) { return l->per_severity[s
 
 int fnd_append(fnd_list *dst, const fnd_list *src)
 {
-    for (size_t i = 0; i < src->n; i++) {
+    if (fnd_append_from(dst, src, 0, src->n, 1, 1) < 0)
+        return -1;
+    fnd_append_dropped(dst, src);
+    return 0;
+}
+
+int fnd_append_from(fnd_list *dst, const fnd_list *src, size_t from, size_t to, uint64_t line,
+                    uint64_t column)
+{
+    for (size_t i = from; i < to && i < src->n; i++) {
         const fnd_finding *f = &src->items[i];
-        if (fnd_add(dst, f->code, f->file, f->line, f->column, "%s", f->message) < 0)
+        uint64_t l = f->line, c = f->column;
+        sq_move_place(&l, &c, line, column);
+        if (fnd_add(dst, f->code, f->file, l, c, "%s", f->message) < 0)
             return -1;
     }
+    return 0;
+}
+
+void fnd_append_dropped(fnd_list *dst, const fnd_list *src)
+{
     for (fnd_code c = 0; c < FND_NCODES; c++) {
         uint64_t dropped = fnd_dropped(src, c);
         dst->per_code[c] += dropped;
         dst->per_severity[fnd_code_severity(c)] += dropped;
     }
-    return 0;
 }
 
 static bool before(const fnd_finding *a, const fnd_finding *b)

@@ -74,6 +74,10 @@ struct in_source {
     unsigned char *out;
 
     int tee; /* in_tee()'s descriptor, or -1 */
+    int bom; /* a UTF-8 byte-order mark was dropped */
+
+    int positional; /* reads the descriptor with pread() from `at`: in_open_at() */
+    uint64_t at;
 
     int failed; /* zlib and the half-decoded state cannot go on after an error: repeat it */
     sq_error failure;
@@ -198,6 +202,55 @@ in_source *in_open_buffer(const void *data, size_t len, const char *name, sq_err
     return src;
 }
 
+bool in_splittable(const in_source *src, uint64_t *size)
+{
+    struct stat st;
+
+    if (!src->started || src->gzip || src->text != TEXT_UTF8 || src->bom || src->tee >= 0 ||
+        src->failed)
+        return false;
+    if (src->fd < 0) {
+        *size = src->mem_len;
+        return true;
+    }
+    if (!src->owns_fd || src->positional || fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *size = (uint64_t)st.st_size;
+    return true;
+}
+
+in_source *in_open_at(const in_source *src, uint64_t offset, sq_error *err)
+{
+    in_source *at = new_source(src->name, err);
+
+    if (!at)
+        return NULL;
+    if (src->fd < 0) {
+        size_t skip = offset < src->mem_len ? (size_t)offset : src->mem_len;
+        at->mem = src->mem + skip;
+        at->mem_len = src->mem_len - skip;
+    } else {
+        at->fd = src->fd;
+        at->positional = 1;
+        at->at = offset;
+    }
+    /* Already known to be plain UTF-8: no detection, which would take a byte-order mark's
+     * bytes in the middle of the stream for one. */
+    at->dbuf = at->raw;
+    at->started = 1;
+    return at;
+}
+
+int in_seek(in_source *src, uint64_t offset, sq_error *err)
+{
+    if (src->fd >= 0 && lseek(src->fd, (off_t)offset, SEEK_SET) < 0)
+        return fail(err, IN_ERR_READ, "cannot read", errno, src->bytes_read);
+    src->bytes_read = src->fd < 0 && offset > src->mem_len ? src->mem_len : offset;
+    src->dpos = src->dlen = 0;
+    src->deof = src->raw_eof = 0;
+    return 0;
+}
+
 const char *in_name(const in_source *src) { return src->name; }
 
 uint64_t in_bytes_read(const in_source *src) { return src->bytes_read; }
@@ -229,6 +282,11 @@ static ssize_t read_raw(in_source *src, unsigned char *buf, size_t cap, sq_error
         return 0;
     if (src->fd < 0) {
         n = (ssize_t)copy_mem(src, buf, cap);
+    } else if (src->positional) {
+        do
+            n = pread(src->fd, buf, cap, (off_t)src->at);
+        while (n < 0 && errno == EINTR);
+        src->at += n > 0 ? (uint64_t)n : 0;
     } else {
         do
             n = read(src->fd, buf, cap);
@@ -446,6 +504,7 @@ static void detect_text(in_source *src)
 
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
         src->dpos = 3;
+        src->bom = 1;
     } else if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
         src->text = TEXT_UTF16LE;
         src->dpos = 2;

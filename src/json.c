@@ -1118,6 +1118,38 @@ static json_token next_token(json_parser *p, json_value *v)
     }
 }
 
+bool json_between_elements(const json_parser *p, size_t depth)
+{
+    return !p->err.code && !p->partial && p->pos == p->len && p->want == X_VALUE &&
+           p->depth == depth && depth > 0 && p->stack[depth - 1] == 0;
+}
+
+void json_start_between(json_parser *p, const json_parser *model, uint64_t offset)
+{
+    json_reset(p);
+    memcpy(p->stack, model->stack, model->depth);
+    p->depth = model->depth;
+    p->want = X_VALUE;
+    p->seen_document = true;
+    p->base = offset;
+    p->loc = (position){offset, 1, 1};
+}
+
+void json_skip_elements(json_parser *p, uint64_t offset, uint64_t line, uint64_t column)
+{
+    p->want = X_COMMA_OR_END;
+    p->buf = (const uchar *)"";
+    p->len = p->pos = 0;
+    p->base = offset;
+    p->loc = (position){offset, line, column};
+}
+
+void json_position(const json_parser *p, uint64_t *line, uint64_t *column)
+{
+    *line = p->loc.line;
+    *column = p->loc.column;
+}
+
 json_token json_next(json_parser *p, json_value *v)
 {
     json_token t = next_token(p, v);

@@ -89,6 +89,13 @@ void mem_free(void *p, size_t cap)
         free(p);
 }
 
+void mem_release(void *p, size_t cap, size_t bytes)
+{
+    size_t whole = bytes & ~(HUGE - 1);
+    if (cap >= MEM_BIG_BYTES && whole)
+        madvise(p, whole < cap ? whole : cap, MADV_DONTNEED);
+}
+
 void *mem_block(size_t bytes)
 {
     if (bytes < MEM_BIG_BYTES)

@@ -5,6 +5,7 @@
 #include "shape.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +254,40 @@ struct shp_reader {
     ses_source page_source;    /* the source of its first record */
     shp_record_fn record_hook;
     void *record_ctx;
+
+    /* Reading one input with a second thread (shp_set_split()). */
+    uint64_t split_min;   /* 0: never */
+    unsigned split_share; /* per cent of what is left that this reader keeps */
+    bool split_tried;     /* once per input */
+    struct split *split;  /* the helper at work, or NULL */
+    in_source *src;       /* being read */
+    uint64_t fed_end;     /* stream offset after the last byte fed */
+    /* In a helper's reader: what it helps with, and the number of contexts of the array it
+     * reads the elements of (it stops at the array's end). */
+    struct split *helping;
+    size_t floor;
+    char first_key[32]; /* of the first record, to tell its boundaries from others' */
+    size_t first_key_len;
 };
+
+/* A helper reading the later elements of a records array while the first reader reads up to
+ * them (see "reading with two threads" below). */
+typedef struct split {
+    shp_reader *reader; /* the helper's own, adding to `log` and `findings` */
+    tbl_table *log;
+    fnd_list *findings;
+    in_source *part; /* the stream from `start` on */
+    uint64_t start;  /* offset of the first element the helper reads */
+    size_t json_depth, depth;
+    uint64_t document;
+    pthread_t thread;
+    _Atomic bool cancel;
+    /* Once the thread ended: its outcome; places count from `start`. */
+    int failed;
+    sq_error err;
+    char detail[40];
+    uint64_t end, end_line, end_column; /* where the array's ']' stands */
+} split;
 
 shp_reader *shp_new(tbl_table *table, fnd_list *findings)
 {
@@ -350,7 +384,8 @@ static bool collector_put(collector *c, field f, vkind kind, const char *p, size
 {
     if (c->len + n > UINT32_MAX)
         return false;
-    if (c->len + n > c->cap) {
+    /* An empty value needs a buffer too: its text points there. */
+    if (c->len + n > c->cap || !c->buf) {
         size_t cap = c->cap ? c->cap * 2 : 1024;
         while (cap < c->len + n)
             cap *= 2;
@@ -649,6 +684,299 @@ static int finish_top(shp_reader *r)
     return fail_record(r, &r->top, SHP_ERR_SHAPE, NOT_A_SHAPE);
 }
 
+/* ---- reading with two threads ------------------------------------------------------------ */
+
+/* A big input's records array is read by two threads: once this reader has read a record of
+ * it, a helper starts at an element boundary further on and reads the elements from there to
+ * the array's end into a log of its own. The boundary is only a guess ('}' ',' '{' with
+ * whitespace between, which a string may hold too): when this reader gets there, it checks that
+ * it stands between two elements of the same array, in the same state as the helper started
+ * in. If so it takes the helper's sessions, findings or error as if it had read them, and goes
+ * on after the array's last element; if not, it sends the helper away and reads on itself. So
+ * the outcome is the same as reading alone, only sooner. */
+
+static int read_all(shp_reader *r, in_source *src);
+
+static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
+
+static size_t skip_blanks(const char *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* The offset in p[0..n) of the '{' of "}" "," "{" (whitespace allowed between): the first one
+ * whose object starts with the key `key` (records write their keys in one order, nested objects
+ * and text seldom start so), else the first one; n when there is none. */
+static size_t find_boundary(const char *p, size_t n, const char *key, size_t klen)
+{
+    size_t first = n;
+    for (const char *q = memchr(p, '}', n); q; q = memchr(q + 1, '}', n - (size_t)(q + 1 - p))) {
+        size_t i = skip_blanks(p, (size_t)(q - p) + 1, n);
+        if (i == n || p[i] != ',')
+            continue;
+        i = skip_blanks(p, i + 1, n);
+        if (i == n || p[i] != '{')
+            continue;
+        size_t k = skip_blanks(p, i + 1, n);
+        if (klen && k + klen + 2 <= n && p[k] == '"' && !memcmp(p + k + 1, key, klen) &&
+            p[k + klen + 1] == '"')
+            return i;
+        if (first == n)
+            first = i;
+        if (!klen)
+            break;
+    }
+    return first;
+}
+
+/* The offset of an element boundary at or after `from`, or 0 when none is near. */
+static uint64_t guess_boundary(const shp_reader *r, uint64_t from)
+{
+    sq_error err;
+    in_source *ahead = in_open_at(r->src, from, &err);
+    const char *data;
+    size_t len;
+    uint64_t at = 0;
+    if (ahead && in_read(ahead, &data, &len, &err) > 0) {
+        size_t i = find_boundary(data, len, r->first_key, r->first_key_len);
+        at = i < len ? from + i : 0;
+    }
+    in_close(ahead);
+    return at;
+}
+
+static void *read_part(void *arg)
+{
+    split *s = arg;
+    s->failed = read_all(s->reader, s->part) < 0;
+    if (s->failed && s->err.detail) {
+        snprintf(s->detail, sizeof s->detail, "%s", s->err.detail);
+        s->err.detail = s->detail;
+    }
+    return NULL;
+}
+
+static void free_split(split *s)
+{
+    if (!s)
+        return;
+    shp_free(s->reader);
+    tbl_free(s->log);
+    fnd_free(s->findings);
+    in_close(s->part);
+    free(s);
+}
+
+/* A helper's reader: where `r` stands, between two elements of its records array, at `start`. */
+static shp_reader *helper_reader(shp_reader *r, split *s)
+{
+    shp_reader *h = shp_new(s->log, s->findings);
+    if (!h)
+        return NULL;
+    json_start_between(h->json, r->json, s->start);
+    h->name = r->name;
+    h->err = &s->err;
+    memcpy(h->stack, r->stack, r->depth * sizeof *r->stack);
+    h->depth = h->floor = r->depth;
+    h->cur = &h->top;
+    h->envelope = r->envelope;
+    h->envelope_links = r->envelope_links;
+    h->envelope_source = r->envelope_source;
+    h->progress = r->progress;
+    h->progress_ctx = r->progress_ctx;
+    h->helping = s;
+    return h;
+}
+
+/* Called after each record of an array: starts a helper when the input is big enough and
+ * nothing in the reader's state depends on what the helper would skip. Failing to start one is
+ * no error: this reader reads on alone. */
+static int try_split(shp_reader *r, uint64_t here)
+{
+    context c = current(r);
+    uint64_t size;
+    if ((c != C_RESULTS && c != C_DOC_ARRAY) || (r->envelope && !r->envelope_links) ||
+        r->ndeferred || r->record_hook || !r->src)
+        return 0;
+    r->split_tried = true;
+    if (!in_splittable(r->src, &size) || size < here || size - here < r->split_min)
+        return 0;
+    uint64_t from = here + (size - here) / 100 * r->split_share;
+    if (from < r->fed_end)
+        from = r->fed_end;
+    uint64_t start = from < size ? guess_boundary(r, from) : 0;
+    if (!start)
+        return 0;
+    split *s = calloc(1, sizeof *s);
+    if (!s)
+        return 0;
+    s->start = start;
+    s->json_depth = json_depth(r->json);
+    s->depth = r->depth;
+    s->document = r->file.documents;
+    s->log = tbl_new_log();
+    s->findings = r->findings ? fnd_new() : NULL;
+    sq_error err;
+    s->part = in_open_at(r->src, start, &err);
+    if (s->log)
+        tbl_set_limit(s->log, tbl_limit(r->table));
+    if (s->log && (s->findings || !r->findings) && s->part)
+        s->reader = helper_reader(r, s);
+    if (!s->reader || pthread_create(&s->thread, NULL, read_part, s) != 0) {
+        free_split(s);
+        return 0;
+    }
+    r->split = s;
+    return 0;
+}
+
+/* In a helper: the array's ']' at v->offset; the part is read. */
+static int end_of_part(shp_reader *r, const json_value *v)
+{
+    split *s = r->helping;
+    s->end = v->offset;
+    json_locate(r->json, v->offset, &s->end_line, &s->end_column);
+    return 1;
+}
+
+/* Sends the helper away (if still at work) and waits for it to go. */
+static void end_split(shp_reader *r)
+{
+    if (!r->split)
+        return;
+    atomic_store(&r->split->cancel, true);
+    pthread_join(r->split->thread, NULL);
+    free_split(r->split);
+    r->split = NULL;
+}
+
+/* The helper's error, as if this reader had met it: its place counted from the file's start. */
+static int take_error(shp_reader *r, const split *s, uint64_t line, uint64_t column)
+{
+    *r->err = s->err;
+    sq_move_place(&r->err->line, &r->err->column, line, column);
+    if (s->err.detail) {
+        snprintf(r->detail, sizeof r->detail, "%s", s->err.detail);
+        r->err->detail = r->detail;
+    }
+    return -1;
+}
+
+/* The helper's findings from *next on that stand before `line`, `column` (both counted as the
+ * helper counts them; 0, 0: all the rest), moved to their place in the file. */
+static int take_findings(shp_reader *r, const split *s, size_t *next, uint64_t line,
+                         uint64_t column, const uint64_t at[2])
+{
+    if (!s->findings)
+        return 0;
+    size_t to = *next, n = fnd_count(s->findings);
+    for (; to < n && line; to++) {
+        const fnd_finding *f = fnd_get(s->findings, to);
+        if (f->line > line || (f->line == line && f->column >= column))
+            break;
+    }
+    if (!line)
+        to = n;
+    int rc = fnd_append_from(r->findings, s->findings, *next, to, at[0], at[1]);
+    *next = to;
+    return rc < 0 ? fail_nomem(r) : 0;
+}
+
+/* Adds the helper's sessions to the table, one by one, as add_record() would have, and its
+ * findings in the order reading alone adds them: a record's own (found while it was read), then
+ * its duplicate-id one (found as the table takes it). */
+static int take_sessions(shp_reader *r, const split *s, const uint64_t at[2])
+{
+    size_t next = 0, rows = tbl_count(s->log);
+    tbl_take_text(r->table, s->log);
+    for (size_t row = 0; row < rows; row++) {
+        /* The table grows as the log is read: give back what the log no longer needs. */
+        if (row % 8192 == 0)
+            tbl_forget_rows(s->log, row);
+        uint64_t l = 0, c = 0;
+        if (row + 1 < rows)
+            tbl_place(s->log, row + 1, &l, &c);
+        if (take_findings(r, s, &next, l, c, at) < 0)
+            return -1;
+        int added = tbl_add_row(r->table, s->log, row);
+        if (added == TBL_ERR_LIMIT)
+            return fail_limit(r);
+        if (added < 0)
+            return fail_nomem(r);
+        bool duplicate = added == TBL_CHANGED && r->findings;
+        if (!duplicate && !(r->envelope && r->pages))
+            continue;
+        sq_value source, id;
+        char scratch[2][SES_TIME_BUFSZ];
+        tbl_get(s->log, row, K_SOURCE, &source, scratch[0]);
+        tbl_get(s->log, row, K_ID, &id, scratch[1]);
+        if (r->envelope && r->pages) {
+            r->page_count++;
+            r->page_fingerprint = pg_fingerprint(r->page_fingerprint, source.text, id.text, id.len);
+        }
+        tbl_place(s->log, row, &l, &c);
+        sq_move_place(&l, &c, at[0], at[1]);
+        if (duplicate &&
+            fnd_add_duplicate(r->findings, r->name, l, c, source.text, id.text, id.len) < 0)
+            return fail_nomem(r);
+    }
+    if (take_findings(r, s, &next, 0, 0, at) < 0)
+        return -1;
+    if (s->findings)
+        fnd_append_dropped(r->findings, s->findings);
+    r->file.records += s->reader->file.records;
+    r->file.helped += s->reader->file.records;
+    return 0;
+}
+
+/* At the helper's start, with every byte before it read: takes what the helper read and moves
+ * the stream past it (1), sends the helper away (0: read on from here), or fails (-1). */
+static int join_split(shp_reader *r, in_source *src)
+{
+    split *s = r->split;
+    context c = current(r);
+    if (!json_between_elements(r->json, s->json_depth) || r->depth != s->depth ||
+        (c != C_RESULTS && c != C_DOC_ARRAY) || r->ignoring || r->file.documents != s->document) {
+        end_split(r);
+        return 0;
+    }
+    pthread_join(s->thread, NULL);
+    r->split = NULL;
+    uint64_t line, column;
+    json_position(r->json, &line, &column);
+    shp_reader *h = s->reader;
+    int rc = 1;
+    /* Findings first: a record's own come before the duplicate-id one, as when read here. */
+    /* Sessions even before the helper's error: a duplicate among them is a finding, which
+     * stays when the input fails. */
+    const uint64_t at[2] = {line, column};
+    if (take_sessions(r, s, at) < 0)
+        rc = -1;
+    else if (s->failed)
+        rc = take_error(r, s, line, column);
+    if (rc > 0 && h->flattened) {
+        if (!r->flattened) {
+            r->flattened_line = h->flattened_line;
+            r->flattened_column = h->flattened_column;
+            sq_move_place(&r->flattened_line, &r->flattened_column, line, column);
+        }
+        r->flattened += h->flattened;
+    }
+    if (rc > 0) {
+        sq_move_place(&s->end_line, &s->end_column, line, column);
+        json_skip_elements(r->json, s->end, s->end_line, s->end_column);
+        if (in_seek(src, s->end, r->err) < 0) {
+            r->err->cause = r->err->code;
+            r->err->code = SHP_ERR_INPUT;
+            rc = -1;
+        }
+    }
+    free_split(s);
+    return rc;
+}
+
 /* ---- the state machine -------------------------------------------------------------------- */
 
 static const entry *key_entry(context c, const char *key, size_t n)
@@ -672,8 +1000,6 @@ static const entry *key_entry(context c, const char *key, size_t n)
         return NULL;
     }
 }
-
-static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
 
 /* What PowerShell's ConvertTo-Json writes for an object deeper than its -Depth (2 by
  * default): "@{id=...; name=...}". */
@@ -703,6 +1029,8 @@ static int on_key(shp_reader *r, const json_value *v)
 {
     if (v->repaired && note_repaired(r, v) < 0)
         return -1;
+    if (r->split_min && !r->first_key_len && current(r) == C_RECORD && v->n < sizeof r->first_key)
+        memcpy(r->first_key, v->p, r->first_key_len = v->n);
     r->pending = key_entry(current(r), v->p, v->n);
     if (r->pending) {
         collector *c = r->cur;
@@ -770,13 +1098,18 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
     return 0;
 }
 
+/* Returns 1 when a helper reached the end of its array. */
 static int on_close(shp_reader *r, const json_value *v)
 {
+    if (r->depth == r->floor)
+        return end_of_part(r, v);
     context c = r->stack[--r->depth];
     if (c == C_RECORD) {
         r->cur = &r->top;
         r->rec.end = v->offset + 1;
-        return finish_record(r, &r->rec);
+        if (finish_record(r, &r->rec) < 0)
+            return -1;
+        return r->split_min && !r->split_tried ? try_split(r, v->offset + 1) : 0;
     }
     if (c == C_TOP) {
         r->top.end = v->offset + 1;
@@ -852,7 +1185,10 @@ static void start_input(shp_reader *r, in_source *src, sq_error *err)
     r->ignoring = 0;
     r->pending = NULL;
     r->envelope = r->envelope_links = false;
-    r->file = (shp_stats){0, 0};
+    r->file = (shp_stats){0, 0, 0};
+    r->split_tried = false;
+    r->fed_end = 0;
+    r->first_key_len = 0;
     r->pages_before = r->pages ? pg_count(r->pages) : 0;
     free_deferred(r);
     tbl_begin(r->table);
@@ -878,43 +1214,81 @@ void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx)
     r->progress_ctx = ctx;
 }
 
+void shp_set_split(shp_reader *r, uint64_t min_bytes, unsigned share)
+{
+    r->split_min = min_bytes;
+    r->split_share = share < 1 ? 1 : share > 99 ? 99 : share;
+}
+
 void shp_set_record_hook(shp_reader *r, shp_record_fn fn, void *ctx)
 {
     r->record_hook = fn;
     r->record_ctx = ctx;
 }
 
+/* Tokens of what was fed, into the state machine: 0 when all is consumed, 1 at the end of the
+ * input or of a helper's part, -1 on error. */
+static int drain(shp_reader *r)
+{
+    json_value v;
+    json_token t;
+    while ((t = json_next(r->json, &v)) > JSON_ERROR) {
+        int rc = on_token(r, t, &v);
+        if (rc)
+            return rc;
+    }
+    if (t == JSON_ERROR)
+        return json_failed(r);
+    return t == JSON_END;
+}
+
 static int read_all(shp_reader *r, in_source *src)
 {
-    uint64_t told = 0;
+    uint64_t told = 0, at = 0; /* at: the stream offset of the next chunk */
+    r->src = src;
     for (;;) {
         const char *data;
         size_t len;
-        int rc = in_read(src, &data, &len, r->err);
+        if (r->helping && atomic_load(&r->helping->cancel))
+            return -1;
+        int got = in_read(src, &data, &len, r->err), rc;
         if (r->progress && in_bytes_read(src) > told) {
             r->progress(r->progress_ctx, in_bytes_read(src) - told);
             told = in_bytes_read(src);
         }
-        if (rc < 0) {
+        if (got < 0) {
             r->err->detail = NULL;
             r->err->line = r->err->column = 0;
             r->err->cause = r->err->code;
             r->err->code = SHP_ERR_INPUT;
             return -1;
         }
-        if (rc == 0)
+        if (got == 0) {
             json_finish(r->json);
-        else
-            json_feed(r->json, data, len);
-        json_value v;
-        json_token t;
-        while ((t = json_next(r->json, &v)) > JSON_ERROR)
-            if (on_token(r, t, &v) < 0)
+        } else if (r->split && r->split->start < at + len) {
+            /* The helper's start is in this chunk: read up to it, then see. */
+            size_t head = (size_t)(r->split->start - at);
+            json_feed(r->json, data, head);
+            if ((rc = drain(r)) != 0)
+                return rc < 0 ? -1 : 0;
+            if ((rc = join_split(r, src)) < 0)
                 return -1;
-        if (t == JSON_ERROR)
-            return json_failed(r);
-        if (t == JSON_END)
-            return 0;
+            if (rc > 0) {
+                at = in_bytes_read(src);
+                told = at; /* the helper told of the bytes it read */
+                continue;
+            }
+            data += head;
+            len -= head;
+            at += head;
+        }
+        if (got > 0) {
+            json_feed(r->json, data, len);
+            at += len;
+            r->fed_end = at;
+        }
+        if ((rc = drain(r)) != 0)
+            return rc < 0 ? -1 : 0;
     }
 }
 
@@ -922,7 +1296,10 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
 {
     memset(err, 0, sizeof *err);
     start_input(r, src, err);
-    if (read_all(r, src) < 0) {
+    int rc = read_all(r, src);
+    end_split(r);
+    r->src = NULL;
+    if (rc < 0) {
         int code = err->code;
         if (r->pages)
             pg_truncate(r->pages, r->pages_before);
@@ -949,5 +1326,6 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
     tbl_commit(r->table);
     r->totals.documents += r->file.documents;
     r->totals.records += r->file.records;
+    r->totals.helped += r->file.helped;
     return 0;
 }

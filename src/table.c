@@ -69,7 +69,8 @@ struct tbl_table {
     size_t bytes; /* held: blocks, arrays and hash slots */
     size_t limit; /* 0: none */
 
-    bool log; /* tbl_new_log(): every add is a new row, with its place */
+    bool log;                 /* tbl_new_log(): every add is a new row, with its place */
+    const tbl_table *lent_to; /* tbl_take_text(): the table that owns this log's text now */
     struct place {
         uint64_t line, column;
     } * places;
@@ -273,7 +274,7 @@ static int rehash_strings(tbl_table *t)
  * when it cannot be kept. */
 /* The id of a new copy of s (not null) in the pool, with its hash; UINT32_MAX with *why set
  * when it cannot be kept. */
-static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, int *why)
+static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, bool copy, int *why)
 {
     *why = t->nstrs >= UINT32_MAX - 1
                ? TBL_ERR_LIMIT
@@ -281,14 +282,16 @@ static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, i
     if (*why)
         return UINT32_MAX;
     /* An empty string needs no bytes, but a non-NULL pointer. */
-    const char *copy = s.n ? pool_copy(t, s.p, s.n, why) : "";
-    if (!copy)
+    const char *p = !s.n ? "" : copy ? pool_copy(t, s.p, s.n, why) : s.p;
+    if (!p)
         return UINT32_MAX;
-    t->strs[t->nstrs++] = (pooled){copy, s.n, interned, hash};
+    t->strs[t->nstrs++] = (pooled){p, s.n, interned, hash};
     return (uint32_t)t->nstrs;
 }
 
-static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
+/* The id of text s, interned: copied into the pool when new, unless `copy` is false (text
+ * the table already owns). */
+static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int *why)
 {
     size_t i = h & t->str_mask;
     for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
@@ -296,7 +299,7 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
         if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
             return id;
     }
-    uint32_t id = add_text(t, s, h, true, why);
+    uint32_t id = add_text(t, s, h, true, copy, why);
     if (id == UINT32_MAX)
         return UINT32_MAX;
     t->str_slots[i] = id;
@@ -307,14 +310,14 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, int *why)
 
 static uint32_t intern(tbl_table *t, sq_str s, int *why)
 {
-    return s.p ? intern_hashed(t, s, hash_text(s.p, s.n), why) : 0;
+    return s.p ? intern_hashed(t, s, hash_text(s.p, s.n), true, why) : 0;
 }
 
 /* The id of a copy of s that is not looked up or entered in the hash (its hash, given, is
  * kept for the row index); 0 for null; UINT32_MAX with *why set when it cannot be kept. */
 static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
 {
-    return s.p ? add_text(t, s, hash, false, why) : 0;
+    return s.p ? add_text(t, s, hash, false, true, why) : 0;
 }
 
 /* ---- rows and their index ----------------------------------------------------------------- */
@@ -510,12 +513,13 @@ static uint32_t translate(tbl_table *dst, tbl_table *src, int k, uint32_t id, in
     if (!id)
         return 0;
     const pooled *e = &src->strs[id - 1];
+    bool copy = src->lent_to != dst;
     if (dst->plain[k])
-        return store(dst, text_of(src, id), e->hash, why);
+        return text_of(src, id).p ? add_text(dst, text_of(src, id), e->hash, false, copy, why) : 0;
     if (e->interned && src->xlat[id - 1])
         return src->xlat[id - 1];
-    uint32_t to =
-        intern_hashed(dst, text_of(src, id), e->interned ? e->hash : hash_text(e->p, e->n), why);
+    uint32_t to = intern_hashed(dst, text_of(src, id),
+                                e->interned ? e->hash : hash_text(e->p, e->n), copy, why);
     if (e->interned && to != UINT32_MAX)
         src->xlat[id - 1] = to;
     return to;
@@ -551,6 +555,33 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     return put_row(dst, slot, hash, &nr);
 }
 
+void tbl_take_text(tbl_table *dst, tbl_table *src)
+{
+    block *last = src->blocks;
+    if (!last || !dst->blocks)
+        return;
+    size_t bytes = 0;
+    for (;; last = last->next) {
+        bytes += last->bytes;
+        if (!last->next)
+            break;
+    }
+    /* Behind dst's current block, which keeps filling. */
+    last->next = dst->blocks->next;
+    dst->blocks->next = src->blocks;
+    src->blocks = NULL;
+    account(dst, bytes, 0);
+    account(src, 0, bytes);
+    src->lent_to = dst;
+}
+
+void tbl_forget_rows(tbl_table *t, size_t r)
+{
+    mem_release(t->rows, t->rows_cap, r * sizeof *t->rows);
+    if (t->places)
+        mem_release(t->places, t->places_cap, r * sizeof *t->places);
+}
+
 void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
 {
     *line = t->places ? t->places[r].line : 0;
@@ -560,6 +591,8 @@ void tbl_place(const tbl_table *t, size_t r, uint64_t *line, uint64_t *column)
 size_t tbl_last_row(const tbl_table *t) { return t->last_row; }
 
 void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
+
+size_t tbl_limit(const tbl_table *t) { return t->limit; }
 
 size_t tbl_memory(const tbl_table *t) { return t->bytes; }
 
