@@ -180,7 +180,8 @@ typedef struct {
     char *path;
     bool no_dumps;       /* the argument is a directory without dumps */
     sq_error list_error; /* listing the argument failed (code != 0) */
-    bool done;           /* read (by a worker) */
+    bool taken;          /* a thread is reading it, or has */
+    bool done;           /* read into a log */
     bool opened;
     sq_error err;    /* code != 0: reading failed */
     char *name;      /* in_name() of the source */
@@ -449,6 +450,12 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
 
 /* ---- reading in parallel ------------------------------------------------------------------ */
 
+/* The main thread reads too. It settles the inputs in order and reads the next one to settle
+ * straight into the table when no worker has taken it; workers take inputs from the far end of
+ * a window ahead of it, into logs that the main thread merges when it gets there. So on two
+ * cores about half of the inputs need no log at all, and the two meet wherever the work
+ * balances. */
+
 #define SPARE_LOGS 8
 
 typedef struct {
@@ -457,7 +464,6 @@ typedef struct {
     progress *progress;
     bool pages;        /* each item keeps its pages */
     size_t max_memory; /* what they may hold */
-    size_t next;       /* the next item a worker takes */
     size_t settled;    /* items the main thread has settled */
     size_t window;     /* how far workers may run ahead of settling */
     bool stop;
@@ -487,41 +493,94 @@ static void give_back_log(pool *p, tbl_table *log)
     tbl_free(log);
 }
 
+static bool wanted(const item *it) { return it->path && !it->no_dumps && !it->list_error.code; }
+
+/* The window's last untaken input (workers), or its first one after `from` (the main thread,
+ * helping); n when there is none. The lock is held. */
+static size_t untaken(const pool *p, size_t from, bool last)
+{
+    size_t end = p->settled + p->window < p->n ? p->settled + p->window : p->n;
+    if (last) {
+        for (size_t i = end; i > from; i--)
+            if (!p->items[i - 1].taken)
+                return i - 1;
+        return p->n;
+    }
+    for (size_t i = from; i < end; i++)
+        if (!p->items[i].taken)
+            return i;
+    return p->n;
+}
+
+/* Reads a taken item into a log of its own; the lock is held, and held again on return. */
+static void read_into_log(pool *p, item *it)
+{
+    if (wanted(it))
+        it->log = take_log(p);
+    pthread_mutex_unlock(&p->lock);
+    if (wanted(it)) {
+        it->findings = fnd_new();
+        it->pages = p->pages ? pg_new() : NULL;
+        if (it->pages)
+            pg_set_limit(it->pages, p->max_memory);
+        if (it->log && it->findings && (it->pages || !p->pages))
+            read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
+        else
+            it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
+            it->opened = true;
+    }
+    pthread_mutex_lock(&p->lock);
+    it->done = true;
+    pthread_cond_broadcast(&p->changed);
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
     pthread_mutex_lock(&p->lock);
-    for (;;) {
-        while (!p->stop && p->next < p->n && p->next >= p->settled + p->window)
+    while (!p->stop) {
+        size_t i = untaken(p, p->settled, true);
+        if (i == p->n) {
+            if (p->settled >= p->n)
+                break;
             pthread_cond_wait(&p->changed, &p->lock);
-        if (p->stop || p->next >= p->n)
-            break;
-        item *it = &p->items[p->next++];
-        bool wanted = it->path && !it->no_dumps && !it->list_error.code;
-        if (wanted)
-            it->log = take_log(p);
-        pthread_mutex_unlock(&p->lock);
-        if (wanted) {
-            it->findings = fnd_new();
-            it->pages = p->pages ? pg_new() : NULL;
-            if (it->pages)
-                pg_set_limit(it->pages, p->max_memory);
-            if (it->log && it->findings && (it->pages || !p->pages))
-                read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
-            else
-                it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
-                it->opened = true;
+            continue;
         }
-        pthread_mutex_lock(&p->lock);
-        it->done = true;
-        pthread_cond_broadcast(&p->changed);
+        p->items[i].taken = true;
+        read_into_log(p, &p->items[i]);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Reads the items with `jobs` threads, settling them in input order, so that every output is
- * the same whatever the number of threads. */
+/* The main thread's part for item i, the next to settle: 1 when it is read (into the table, or
+ * by a worker into its log), 0 when the main thread did something else meanwhile. The lock is
+ * held, and held again on return. */
+static int next_in_order(const reading *x, tbl_table *t, pool *p, size_t i)
+{
+    item *it = &p->items[i];
+    if (it->done)
+        return 1;
+    if (!it->taken) {
+        it->taken = true;
+        pthread_mutex_unlock(&p->lock);
+        if (wanted(it))
+            read_item(it, t, x->o->findings, x->pages, x->progress, NULL);
+        pthread_mutex_lock(&p->lock);
+        return 1;
+    }
+    size_t later = untaken(p, i + 1, false);
+    if (later < p->n) {
+        p->items[later].taken = true;
+        read_into_log(p, &p->items[later]);
+    } else {
+        pthread_cond_wait(&p->changed, &p->lock);
+    }
+    return 0;
+}
+
+/* Reads the items with the main thread and `jobs` - 1 workers, settling them in input order,
+ * so that every output is the same whatever the number of threads. */
 static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t n, unsigned jobs,
                              bool go_on)
 {
@@ -531,7 +590,6 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
               x->pages != NULL,
               x->o->max_memory,
               0,
-              0,
               4 * (size_t)jobs,
               false,
               PTHREAD_MUTEX_INITIALIZER,
@@ -540,28 +598,23 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
               0};
     pthread_t threads[64];
     unsigned started = 0;
-    while (started < jobs && started < 64 &&
+    while (started + 1 < jobs && started < 64 &&
            pthread_create(&threads[started], NULL, worker, &p) == 0)
         started++;
-    sq_exit status =
-        started ? SQ_EXIT_OK
-                : problem(x, FND_UNREADABLE, SQ_EXIT_SOFTWARE, "-", 0, 0, "cannot start threads");
-    for (size_t i = 0;
-         started && i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE; i++) {
-        pthread_mutex_lock(&p.lock);
-        while (!items[i].done)
-            pthread_cond_wait(&p.changed, &p.lock);
+    sq_exit status = SQ_EXIT_OK;
+    pthread_mutex_lock(&p.lock);
+    for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;) {
+        if (!next_in_order(x, t, &p, i))
+            continue;
         pthread_mutex_unlock(&p.lock);
         status = worse(status, settle(x, t, &items[i]));
         give_back_log(&p, items[i].log);
         items[i].log = NULL;
         item_free(&items[i]);
         pthread_mutex_lock(&p.lock);
-        p.settled = i + 1;
+        p.settled = ++i;
         pthread_cond_broadcast(&p.changed);
-        pthread_mutex_unlock(&p.lock);
     }
-    pthread_mutex_lock(&p.lock);
     p.stop = true;
     pthread_cond_broadcast(&p.changed);
     pthread_mutex_unlock(&p.lock);
