@@ -50,6 +50,7 @@ struct out_writer {
     out_format fmt;
     FILE *fp;
     const char *const *names;
+    size_t *name_len; /* strlen() of each name, once */
     size_t ncols;
     out_options opt;
     int err;        /* errno of the first failure, 0 while all is well */
@@ -237,16 +238,39 @@ static void json_escape(out_writer *w, unsigned char c)
     }
 }
 
+/* Whether any of the 8 bytes in `x` is below 0x20, '"' or '\\' (the bytes JSON escapes):
+ * the classic tests for a zero byte and for a byte below a bound, 8 bytes at a time. */
+static bool needs_escape8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t found = ((x - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~x & highs;
+    return found != 0;
+}
+
+/* The first byte of p[i..n) that JSON escapes, or n. */
+static size_t plain_json_run(const char *p, size_t i, size_t n)
+{
+    for (uint64_t x; i + 8 <= n; i += 8) {
+        memcpy(&x, p + i, 8);
+        if (needs_escape8(x))
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+    }
+    return i;
+}
+
 static void json_string(out_writer *w, const char *p, size_t n)
 {
     size_t run = 0;
     put(w, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (size_t i = plain_json_run(p, 0, n); i < n; i = plain_json_run(p, i + 1, n)) {
         put(w, p + run, i - run);
-        json_escape(w, c);
+        json_escape(w, (unsigned char)p[i]);
         run = i + 1;
     }
     put(w, p + run, n - run);
@@ -276,7 +300,7 @@ static void json_row(out_writer *w, const sq_value *vals)
     for (size_t c = 0; c < w->ncols; c++) {
         if (c > 0)
             put(w, ",", 1);
-        json_string(w, w->names[c], strlen(w->names[c]));
+        json_string(w, w->names[c], w->name_len[c]);
         put(w, ":", 1);
         json_value(w, &vals[c]);
     }
@@ -726,7 +750,11 @@ out_writer *out_new(out_format fmt, FILE *fp, const char *const *names, size_t n
     w->ncols = ncols;
     if (opt != NULL)
         w->opt = *opt;
-    if (buf_reserve(&w->out, OUT_BUFSZ) < 0 || (fmt == OUT_TABLE && table_init(w) < 0)) {
+    w->name_len = malloc((ncols ? ncols : 1) * sizeof *w->name_len);
+    for (size_t c = 0; w->name_len && c < ncols; c++)
+        w->name_len[c] = strlen(names[c]);
+    if (!w->name_len || buf_reserve(&w->out, OUT_BUFSZ) < 0 ||
+        (fmt == OUT_TABLE && table_init(w) < 0)) {
         out_free(w);
         errno = ENOMEM;
         return NULL;
@@ -798,6 +826,7 @@ void out_free(out_writer *w)
 {
     if (w == NULL)
         return;
+    free(w->name_len);
     free(w->out.p);
     free(w->text.p);
     free(w->cells.p);

@@ -140,6 +140,40 @@ Test(output_ndjson, every_control_byte)
            "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\"}\n");
 }
 
+/* Strings are scanned 8 bytes at a time: a byte to escape at every place of a longer text, next
+ * to bytes on either side of the ones that need it (0x1f/0x20, '!'/'"'/'#', '['/'\\'/']', 0x7f,
+ * 0x80, 0xff). */
+Test(output_ndjson, escapes_at_every_place)
+{
+    static const char *const names[] = {"s"};
+    static const struct {
+        char c;
+        const char *as;
+    } special[] = {{'"', "\\\""}, {'\\', "\\\\"}, {'\x1f', "\\u001f"}, {'\0', "\\u0000"}};
+    static const char filler[] = " !#[]\x7f\x80\xff ab";
+    for (size_t k = 0; k < sizeof special / sizeof *special; k++)
+        for (size_t at = 0; at < 24; at++) {
+            char raw[24], want[128];
+            size_t n = 0;
+            for (size_t i = 0; i < sizeof raw; i++)
+                raw[i] = filler[i % (sizeof filler - 1)];
+            raw[at] = special[k].c;
+            n += (size_t)snprintf(want, sizeof want, "{\"s\":\"");
+            memcpy(want + n, raw, at);
+            n += at;
+            n += (size_t)snprintf(want + n, sizeof want - n, "%s", special[k].as);
+            memcpy(want + n, raw + at + 1, sizeof raw - at - 1);
+            n += sizeof raw - at - 1;
+            n += (size_t)snprintf(want + n, sizeof want - n, "\"}\n");
+            sq_value rows[] = {text_n(raw, sizeof raw)};
+            size_t len;
+            char *got = render(OUT_NDJSON, NULL, names, 1, rows, 1, &len);
+            cr_expect(len == n && !memcmp(got, want, n), "byte %#x at %zu: %s",
+                      (unsigned char)special[k].c, at, visible(got, len));
+            free(got);
+        }
+}
+
 Test(output_ndjson, utf8_as_is)
 {
     static const char *const names[] = {"city", "mood"};
