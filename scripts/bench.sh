@@ -234,6 +234,8 @@ echo "bench: timing, $RUNS runs per command" >&2
 reference_row pretty "$pretty_bytes" "$pretty"
 bench_row "$stats" pretty "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$pretty"
+bench_row "$stats -j 1" pretty "$pretty_bytes" "$pretty" \
+    "$sessq" stats --by status -f csv -j 1 "$pretty"
 bench_row "$stats" compact "$compact_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$compact"
 bench_row "$stats" pretty.gz "$pretty_bytes" "$pretty" \
