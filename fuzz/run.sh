@@ -3,7 +3,8 @@
 # Runs the libFuzzer target DIR/TARGET for SECONDS on its corpus DIR/corpus-TARGET, first seeded
 # with every file of testdata/'s fixtures, cases, demo and JSONTestSuite, and fuzz/seeds/ (gzip
 # members and UTF-16 that testdata has not: members are the only chunk boundaries an input under
-# 256 KiB gets through in_open_buffer, and they split a token there); the inputs it finds stay
+# 256 KiB gets through in_open_buffer, and they split a token there; and inputs that once broke
+# a target, such as split-*.json for fuzz_split); the inputs it finds stay
 # in that corpus, never in the repository, and what it breaks on is written to DIR/TARGET-crash-*
 # (or -leak-, -timeout-, -oom-). All output goes to DIR/TARGET.log, on screen too unless -q;
 # either way a summary line ends it. Exits 1 on any crash, leak, hang or sanitizer report.

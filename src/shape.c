@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "mem.h"
 #include "paging.h"
 #include "session.h"
 
@@ -287,6 +288,10 @@ typedef struct split {
     sq_error err;
     char detail[40];
     uint64_t end, end_line, end_column; /* where the array's ']' stands */
+    /* For each row of the log, how many findings the helper had once it was added: those of
+     * that record and the ones before it. */
+    size_t *marks;
+    size_t nmarks, marks_cap;
 } split;
 
 shp_reader *shp_new(tbl_table *table, fnd_list *findings)
@@ -533,6 +538,16 @@ static int tell_record(shp_reader *r, const collector *c, ses_source src)
     return r->record_hook(r->record_ctx, &span);
 }
 
+/* In a helper: the findings so far belong to the records read so far (see split.marks). */
+static int note_mark(shp_reader *r)
+{
+    split *s = r->helping;
+    if (mem_reserve((void **)&s->marks, &s->marks_cap, s->nmarks + 1, sizeof *s->marks) < 0)
+        return -1;
+    s->marks[s->nmarks++] = fnd_count(r->findings);
+    return 0;
+}
+
 static int add_record(shp_reader *r, const collector *c, ses_source src)
 {
     ses_raw raw;
@@ -560,6 +575,8 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     if (added < 0)
         return fail_nomem(r);
     if (r->record_hook && tell_record(r, c, src) < 0)
+        return fail_nomem(r);
+    if (r->helping && r->findings && note_mark(r) < 0)
         return fail_nomem(r);
     r->file.records++;
     if (r->envelope && r->pages) {
@@ -766,6 +783,7 @@ static void free_split(split *s)
     tbl_free(s->log);
     fnd_free(s->findings);
     in_close(s->part);
+    free(s->marks);
     free(s);
 }
 
@@ -864,21 +882,12 @@ static int take_error(shp_reader *r, const split *s, uint64_t line, uint64_t col
     return -1;
 }
 
-/* The helper's findings from *next on that stand before `line`, `column` (both counted as the
- * helper counts them; 0, 0: all the rest), moved to their place in the file. */
-static int take_findings(shp_reader *r, const split *s, size_t *next, uint64_t line,
-                         uint64_t column, const uint64_t at[2])
+/* The helper's findings from *next up to `to`, moved to their place in the file. */
+static int take_findings(shp_reader *r, const split *s, size_t *next, size_t to,
+                         const uint64_t at[2])
 {
     if (!s->findings)
         return 0;
-    size_t to = *next, n = fnd_count(s->findings);
-    for (; to < n && line; to++) {
-        const fnd_finding *f = fnd_get(s->findings, to);
-        if (f->line > line || (f->line == line && f->column >= column))
-            break;
-    }
-    if (!line)
-        to = n;
     int rc = fnd_append_from(r->findings, s->findings, *next, to, at[0], at[1]);
     *next = to;
     return rc < 0 ? fail_nomem(r) : 0;
@@ -895,10 +904,7 @@ static int take_sessions(shp_reader *r, const split *s, const uint64_t at[2])
         /* The table grows as the log is read: give back what the log no longer needs. */
         if (row % 8192 == 0)
             tbl_forget_rows(s->log, row);
-        uint64_t l = 0, c = 0;
-        if (row + 1 < rows)
-            tbl_place(s->log, row + 1, &l, &c);
-        if (take_findings(r, s, &next, l, c, at) < 0)
+        if (row < s->nmarks && take_findings(r, s, &next, s->marks[row], at) < 0)
             return -1;
         int added = tbl_add_row(r->table, s->log, row);
         if (added == TBL_ERR_LIMIT)
@@ -916,13 +922,14 @@ static int take_sessions(shp_reader *r, const split *s, const uint64_t at[2])
             r->page_count++;
             r->page_fingerprint = pg_fingerprint(r->page_fingerprint, source.text, id.text, id.len);
         }
+        uint64_t l, c;
         tbl_place(s->log, row, &l, &c);
         sq_move_place(&l, &c, at[0], at[1]);
         if (duplicate &&
             fnd_add_duplicate(r->findings, r->name, l, c, source.text, id.text, id.len) < 0)
             return fail_nomem(r);
     }
-    if (take_findings(r, s, &next, 0, 0, at) < 0)
+    if (s->findings && take_findings(r, s, &next, fnd_count(s->findings), at) < 0)
         return -1;
     if (s->findings)
         fnd_append_dropped(r->findings, s->findings);

@@ -250,6 +250,27 @@ Test(split, errors_in_the_later_part, .timeout = 120)
     free(text);
 }
 
+/* The record after a duplicate holds a byte that is not UTF-8, then an error: the duplicate's
+ * finding comes before the other, as when reading alone (the helper's last session is taken
+ * before the findings of the record it failed in). */
+Test(split, findings_of_a_failed_record_come_last, .timeout = 120)
+{
+    size_t len;
+    char *text = generate(12000, DUPLICATES, &len);
+    char id[64];
+    snprintf(id, sizeof id, "\"00000000-0000-4000-8000-%012d\"", 997 * 9 + 501);
+    char *at = strstr(text, id);
+    cr_assert_not_null(at);
+    char *name = strstr(at, "Restore");
+    char *details = strstr(at, "\"details\":");
+    cr_assert(name && details);
+    name[0] = '\xff';
+    details[10] = ';';
+    size_t helped = compare_at_every_share(text, len);
+    cr_expect_eq(helped, 0, "a failed read has no totals");
+    free(text);
+}
+
 /* Where the helper's guess falls inside a long string full of "}, {", or inside a nested array,
  * the first reader finds it is no element boundary and reads on alone. */
 Test(split, a_wrong_guess_is_sent_away, .timeout = 120)
