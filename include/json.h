@@ -106,6 +106,11 @@ void json_start_between(json_parser *p, const json_parser *model, uint64_t offse
  * read the elements that followed, up to byte `offset` at `line` and `column`, where the array's
  * ']' or a further ',' comes: `p` goes on from there, after an element. */
 void json_skip_elements(json_parser *p, uint64_t offset, uint64_t line, uint64_t column);
+/* A guess at where an array element that is an object starts in buf[0..n), read as raw bytes:
+ * the offset of the '{' of "}" "," "{" (whitespace between), the first one whose object starts
+ * with the key `key` (key_len bytes, 0: any) when there is one, else the first one; n when there
+ * is none. Only a guess: the bytes may stand inside a string or a nested array. */
+size_t json_guess_element(const char *buf, size_t n, const char *key, size_t key_len);
 /* Line and column of the byte after the last one consumed: valid once json_next() answered
  * JSON_NEED_MORE. */
 void json_position(const json_parser *p, uint64_t *line, uint64_t *column);

@@ -215,6 +215,9 @@ static void item_free(item *it)
 
 /* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
  * memory. */
+/* Whether the item is a file to read (not an argument that failed to list). */
+static bool wanted(const item *it) { return it->path && !it->no_dumps && !it->list_error.code; }
+
 static int list_argument(const char *arg, item **items, size_t *n, size_t *cap)
 {
     sq_error err = {0};
@@ -493,8 +496,6 @@ static void give_back_log(pool *p, tbl_table *log)
     tbl_free(log);
 }
 
-static bool wanted(const item *it) { return it->path && !it->no_dumps && !it->list_error.code; }
-
 /* The window's last untaken input (workers), or its first one after `from` (the main thread,
  * helping); n when there is none. The lock is held. */
 static size_t untaken(const pool *p, size_t from, bool last)
@@ -523,11 +524,12 @@ static void read_into_log(pool *p, item *it)
         it->pages = p->pages ? pg_new() : NULL;
         if (it->pages)
             pg_set_limit(it->pages, p->max_memory);
-        if (it->log && it->findings && (it->pages || !p->pages))
+        if (it->log && it->findings && (it->pages || !p->pages)) {
             read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
-        else
-            it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"},
+        } else {
+            it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
             it->opened = true;
+        }
     }
     pthread_mutex_lock(&p->lock);
     it->done = true;
@@ -632,7 +634,7 @@ static sq_exit read_sequential(const reading *x, tbl_table *t, item *items, size
     sq_exit status = SQ_EXIT_OK;
     for (size_t i = 0; i < n && (go_on || status == SQ_EXIT_OK) && status != SQ_EXIT_SOFTWARE;
          i++) {
-        if (!items[i].no_dumps && !items[i].list_error.code)
+        if (wanted(&items[i]))
             read_item(&items[i], t, x->o->findings, x->pages, x->progress, x->o);
         status = worse(status, settle(x, t, &items[i]));
     }

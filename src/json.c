@@ -1144,6 +1144,30 @@ void json_skip_elements(json_parser *p, uint64_t offset, uint64_t line, uint64_t
     p->loc = (position){offset, line, column};
 }
 
+size_t json_guess_element(const char *buf, size_t n, const char *key, size_t key_len)
+{
+    const uchar *s = (const uchar *)buf;
+    size_t first = n;
+    for (const uchar *q = memchr(s, '}', n); q; q = memchr(q + 1, '}', n - (size_t)(q + 1 - s))) {
+        size_t i = skip_space(s, (size_t)(q - s) + 1, n);
+        if (i == n || s[i] != ',')
+            continue;
+        i = skip_space(s, i + 1, n);
+        if (i == n || s[i] != '{')
+            continue;
+        size_t k = skip_space(s, i + 1, n);
+        /* Records write their keys in one order; nested objects and text seldom start so. */
+        if (key_len && k + key_len + 2 <= n && s[k] == '"' && !memcmp(s + k + 1, key, key_len) &&
+            s[k + key_len + 1] == '"')
+            return i;
+        if (first == n)
+            first = i;
+        if (!key_len)
+            break;
+    }
+    return first;
+}
+
 void json_position(const json_parser *p, uint64_t *line, uint64_t *column)
 {
     *line = p->loc.line;

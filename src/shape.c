@@ -262,7 +262,7 @@ struct shp_reader {
     bool split_tried;     /* once per input */
     struct split *split;  /* the helper at work, or NULL */
     in_source *src;       /* being read */
-    uint64_t fed_end;     /* stream offset after the last byte fed */
+    uint64_t fed_end;     /* stream offset after the last byte fed: of the next chunk */
     /* In a helper's reader: what it helps with, and the number of contexts of the array it
      * reads the elements of (it stops at the array's end). */
     struct split *helping;
@@ -716,38 +716,6 @@ static int read_all(shp_reader *r, in_source *src);
 
 static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
 
-static size_t skip_blanks(const char *p, size_t i, size_t n)
-{
-    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
-        i++;
-    return i;
-}
-
-/* The offset in p[0..n) of the '{' of "}" "," "{" (whitespace allowed between): the first one
- * whose object starts with the key `key` (records write their keys in one order, nested objects
- * and text seldom start so), else the first one; n when there is none. */
-static size_t find_boundary(const char *p, size_t n, const char *key, size_t klen)
-{
-    size_t first = n;
-    for (const char *q = memchr(p, '}', n); q; q = memchr(q + 1, '}', n - (size_t)(q + 1 - p))) {
-        size_t i = skip_blanks(p, (size_t)(q - p) + 1, n);
-        if (i == n || p[i] != ',')
-            continue;
-        i = skip_blanks(p, i + 1, n);
-        if (i == n || p[i] != '{')
-            continue;
-        size_t k = skip_blanks(p, i + 1, n);
-        if (klen && k + klen + 2 <= n && p[k] == '"' && !memcmp(p + k + 1, key, klen) &&
-            p[k + klen + 1] == '"')
-            return i;
-        if (first == n)
-            first = i;
-        if (!klen)
-            break;
-    }
-    return first;
-}
-
 /* The offset of an element boundary at or after `from`, or 0 when none is near. */
 static uint64_t guess_boundary(const shp_reader *r, uint64_t from)
 {
@@ -757,7 +725,7 @@ static uint64_t guess_boundary(const shp_reader *r, uint64_t from)
     size_t len;
     uint64_t at = 0;
     if (ahead && in_read(ahead, &data, &len, &err) > 0) {
-        size_t i = find_boundary(data, len, r->first_key, r->first_key_len);
+        size_t i = json_guess_element(data, len, r->first_key, r->first_key_len);
         at = i < len ? from + i : 0;
     }
     in_close(ahead);
@@ -1036,14 +1004,15 @@ static int on_key(shp_reader *r, const json_value *v)
 {
     if (v->repaired && note_repaired(r, v) < 0)
         return -1;
-    if (r->split_min && !r->first_key_len && current(r) == C_RECORD && v->n < sizeof r->first_key)
+    context here = current(r);
+    if (r->split_min && !r->first_key_len && here == C_RECORD && v->n < sizeof r->first_key)
         memcpy(r->first_key, v->p, r->first_key_len = v->n);
-    r->pending = key_entry(current(r), v->p, v->n);
+    r->pending = key_entry(here, v->p, v->n);
     if (r->pending) {
         collector *c = r->cur;
         if (r->pending->hint > c->hint)
             c->hint = r->pending->hint;
-        if (current(r) == C_RECORD || current(r) == C_TOP)
+        if (here == C_RECORD || here == C_TOP)
             c->has_fields |=
                 (r->pending->f != F_NONE && r->pending->f < F_OFFSET) || r->pending->hint != H_NONE;
     }
@@ -1251,7 +1220,7 @@ static int drain(shp_reader *r)
 
 static int read_all(shp_reader *r, in_source *src)
 {
-    uint64_t told = 0, at = 0; /* at: the stream offset of the next chunk */
+    uint64_t told = 0;
     r->src = src;
     for (;;) {
         const char *data;
@@ -1272,27 +1241,26 @@ static int read_all(shp_reader *r, in_source *src)
         }
         if (got == 0) {
             json_finish(r->json);
-        } else if (r->split && r->split->start < at + len) {
+        } else if (r->split && r->split->start < r->fed_end + len) {
             /* The helper's start is in this chunk: read up to it, then see. */
-            size_t head = (size_t)(r->split->start - at);
+            size_t head = (size_t)(r->split->start - r->fed_end);
             json_feed(r->json, data, head);
+            r->fed_end += head;
             if ((rc = drain(r)) != 0)
                 return rc < 0 ? -1 : 0;
             if ((rc = join_split(r, src)) < 0)
                 return -1;
             if (rc > 0) {
-                at = in_bytes_read(src);
-                told = at; /* the helper told of the bytes it read */
+                /* On after the helper's part; it told of the bytes it read. */
+                r->fed_end = told = in_bytes_read(src);
                 continue;
             }
             data += head;
             len -= head;
-            at += head;
         }
         if (got > 0) {
             json_feed(r->json, data, len);
-            at += len;
-            r->fed_end = at;
+            r->fed_end += len;
         }
         if ((rc = drain(r)) != 0)
             return rc < 0 ? -1 : 0;
