@@ -85,6 +85,13 @@ size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t le
 /* The value of key `k` of row `row`. Text points into the table, or into `scratch` for derived
  * keys; it stays valid until the table is freed or `scratch` is reused. */
 void tbl_get(const tbl_table *t, size_t row, ses_key k, sq_value *v, char scratch[SES_TIME_BUFSZ]);
+/* A number standing for the value of key `k` of row `row`: two rows of the table whose numbers
+ * for a key are equal have equal values there (equal values may still have different numbers).
+ * For remembering what was worked out for a value without reading it again. */
+uint64_t tbl_identity(const tbl_table *t, size_t row, ses_key k);
+/* The value of a key held as a number (an integer, instant or duration), or SES_NULL when it is
+ * null or `k` is not such a key: tbl_get() without the text. */
+int64_t tbl_number(const tbl_table *t, size_t row, ses_key k);
 
 /* Sorts rows[0..n) (row indices of `t`) by keys[0..nkeys), each ascending or, where desc[i],
  * descending: numbers and durations by value, instants in time order, text by bytes; a null

@@ -83,6 +83,22 @@ typedef struct {
     size_t group;
 } ranked;
 
+/* Rows of a table mostly repeat a few values of the keys they are grouped by: a row whose key
+ * values stand for the same numbers (tbl_identity()) as one seen before goes to that row's group
+ * without its tuple being encoded and hashed. Likewise the outcome of a status. */
+#define MEMO_SLOTS 256
+#define MEMO_KEYS 4
+
+typedef struct {
+    uint64_t id[MEMO_KEYS];
+    size_t group; /* index + 1, 0 = empty */
+} memo;
+
+typedef struct {
+    uint64_t status; /* tbl_identity() of a status */
+    int outcome;     /* -1: empty */
+} outcome_memo;
+
 /* What st_compute() needs while it runs, freed at its end. */
 typedef struct {
     const tbl_table *t;
@@ -93,6 +109,8 @@ typedef struct {
     size_t mask;
     unsigned char *enc; /* the current row's tuple */
     size_t enc_len, enc_cap;
+    memo *memos; /* NULL when there are no keys or too many */
+    outcome_memo outcomes[MEMO_SLOTS];
 } builder;
 
 /* ---- small arithmetic --------------------------------------------------------------------- */
@@ -169,13 +187,17 @@ static void select_rank(int64_t *a, size_t lo, size_t hi, size_t k)
     }
 }
 
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
+/* The low bits pick a slot: mixed in from the high ones. */
+static uint64_t mix64(uint64_t h)
 {
-    uint64_t h = sq_hash(0xcbf29ce484222325ULL ^ n, p, n);
-    /* The low bits pick the slot: mixed in from the high ones. */
     h ^= h >> 31;
     h *= 0x94d049bb133111ebULL;
     return h ^ (h >> 29);
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    return mix64(sq_hash(0xcbf29ce484222325ULL ^ n, p, n));
 }
 
 static bool reserve(unsigned char **a, size_t *cap, size_t need)
@@ -352,30 +374,77 @@ static int outcome(const sq_value *status)
     return O_OTHER;
 }
 
-static void count_row(group *g, const tbl_table *t, size_t row)
+static int row_outcome(builder *b, size_t row)
 {
-    sq_value v;
-    char scratch[SES_TIME_BUFSZ];
+    uint64_t status = tbl_identity(b->t, row, K_STATUS);
+    outcome_memo *m = &b->outcomes[mix64(status) & (MEMO_SLOTS - 1)];
+    if (m->outcome < 0 || m->status != status) {
+        sq_value v;
+        char scratch[SES_TIME_BUFSZ];
+        tbl_get(b->t, row, K_STATUS, &v, scratch);
+        *m = (outcome_memo){status, outcome(&v)};
+    }
+    return m->outcome;
+}
+
+/* A row's group and duration, kept from the first pass so that the second need not read the
+ * table again. */
+typedef struct {
+    size_t group;
+    int64_t duration;
+} placed;
+
+static void count_row(builder *b, group *g, size_t row, int64_t duration)
+{
+    const tbl_table *t = b->t;
     g->count++;
-    tbl_get(t, row, K_STATUS, &v, scratch);
-    g->outcomes[outcome(&v)]++;
-    tbl_get(t, row, K_DURATION, &v, scratch);
-    if (v.kind != SQ_NULL)
+    g->outcomes[row_outcome(b, row)]++;
+    if (duration != SES_NULL)
         g->ndur++;
-    tbl_get(t, row, K_PROCESSED_OBJECTS, &v, scratch);
-    if (v.kind != SQ_NULL)
-        g->processed = add_saturating(g->processed, v.i);
-    tbl_get(t, row, K_START, &v, scratch);
-    if (v.kind != SQ_NULL) {
-        if (g->first == SES_NULL || v.i < g->first)
-            g->first = v.i;
-        if (g->last == SES_NULL || v.i > g->last)
-            g->last = v.i;
+    int64_t processed = tbl_number(t, row, K_PROCESSED_OBJECTS);
+    if (processed != SES_NULL)
+        g->processed = add_saturating(g->processed, processed);
+    int64_t start = tbl_number(t, row, K_START);
+    if (start != SES_NULL) {
+        if (g->first == SES_NULL || start < g->first)
+            g->first = start;
+        if (g->last == SES_NULL || start > g->last)
+            g->last = start;
     }
 }
 
-/* Gives every row its group (gid[i] for rows[i]) and counts all but the durations' metrics. */
-static bool group_rows(builder *b, st_result *r, const size_t *rows, size_t nrows, size_t *gid)
+/* The group of a row, through its tuple; SIZE_MAX when out of memory. */
+static size_t group_of_tuple(builder *b, st_result *r, size_t row)
+{
+    if (!encode_row(b, row))
+        return SIZE_MAX;
+    group *g = find_group(b, r);
+    return g ? (size_t)(g - r->groups) : SIZE_MAX;
+}
+
+/* The group of a row, remembered by the numbers of its key values; SIZE_MAX when out of memory. */
+static size_t group_of(builder *b, st_result *r, size_t row)
+{
+    if (!b->memos)
+        return group_of_tuple(b, r, row);
+    uint64_t id[MEMO_KEYS] = {0}, h = 0;
+    for (size_t k = 0; k < b->nby; k++) {
+        id[k] = tbl_identity(b->t, row, b->by[k]);
+        h = mix64(h ^ id[k]);
+    }
+    memo *m = &b->memos[h & (MEMO_SLOTS - 1)];
+    if (m->group && !memcmp(m->id, id, sizeof id))
+        return m->group - 1;
+    size_t gi = group_of_tuple(b, r, row);
+    if (gi != SIZE_MAX) {
+        memcpy(m->id, id, sizeof id);
+        m->group = gi + 1;
+    }
+    return gi;
+}
+
+/* Places every row (at[i] for rows[i]) and counts all but the durations' metrics. */
+static bool group_rows(builder *b, st_result *r, const size_t *rows, size_t nrows, placed *at)
 {
     b->mask = 1023;
     b->slots = calloc(b->mask + 1, sizeof *b->slots);
@@ -383,17 +452,19 @@ static bool group_rows(builder *b, st_result *r, const size_t *rows, size_t nrow
      * pointer handed to memcpy or memcmp. */
     if (!b->slots || !reserve(&b->enc, &b->enc_cap, 1) || !reserve(&r->keys, &b->keys_cap, 1))
         return false;
+    if (b->nby > 0 && b->nby <= MEMO_KEYS && !(b->memos = calloc(MEMO_SLOTS, sizeof *b->memos)))
+        return false;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        b->outcomes[i].outcome = -1;
     /* Without keys there is one group, rows or not. */
     if (b->nby == 0 && !find_group(b, r))
         return false;
     for (size_t i = 0; i < nrows; i++) {
-        if (!encode_row(b, rows[i]))
+        size_t gi = group_of(b, r, rows[i]);
+        if (gi == SIZE_MAX)
             return false;
-        group *g = find_group(b, r);
-        if (!g)
-            return false;
-        gid[i] = (size_t)(g - r->groups);
-        count_row(g, b->t, rows[i]);
+        at[i] = (placed){gi, tbl_number(b->t, rows[i], K_DURATION)};
+        count_row(b, &r->groups[gi], rows[i], at[i].duration);
     }
     return true;
 }
@@ -422,33 +493,25 @@ static void summarize_durations(group *g, int64_t *d)
     g->dtotal = total > INT64_MAX ? INT64_MAX : total <= INT64_MIN ? INT64_MIN + 1 : (int64_t)total;
 }
 
-static bool durations(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows,
-                      const size_t *gid)
+/* Gathers the durations into d (room for one per row), group by group, and summarizes them. */
+static void durations(st_result *r, const placed *at, size_t nrows, int64_t *d)
 {
     size_t total = 0;
     for (size_t gi = 0; gi < r->ngroups; gi++) {
         r->groups[gi].dur_off = total;
         total += r->groups[gi].ndur;
     }
-    int64_t *d = malloc((total ? total : 1) * sizeof *d);
-    if (!d)
-        return false;
     /* ndur counts again as the slices fill, ending where the first pass left it. */
     for (size_t gi = 0; gi < r->ngroups; gi++)
         r->groups[gi].ndur = 0;
     for (size_t i = 0; i < nrows; i++) {
-        sq_value v;
-        char scratch[SES_TIME_BUFSZ];
-        tbl_get(t, rows[i], K_DURATION, &v, scratch);
-        if (v.kind != SQ_NULL) {
-            group *g = &r->groups[gid[i]];
-            d[g->dur_off + g->ndur++] = v.i;
+        if (at[i].duration != SES_NULL) {
+            group *g = &r->groups[at[i].group];
+            d[g->dur_off + g->ndur++] = at[i].duration;
         }
     }
     for (size_t gi = 0; gi < r->ngroups; gi++)
         summarize_durations(&r->groups[gi], d + r->groups[gi].dur_off);
-    free(d);
-    return true;
 }
 
 /* ---- the result --------------------------------------------------------------------------- */
@@ -476,11 +539,17 @@ static bool sort_groups(st_result *r)
 static bool build(st_result *r, const tbl_table *t, const size_t *rows, size_t nrows)
 {
     builder b = {.t = t, .by = r->by, .nby = r->nby};
-    size_t *gid = malloc((nrows ? nrows : 1) * sizeof *gid);
-    bool ok = gid && group_rows(&b, r, rows, nrows, gid) && durations(r, t, rows, nrows, gid);
-    free(gid);
+    /* Both per-row arrays in one, from mem: fresh pages cost more than the counting. */
+    void *work = NULL;
+    size_t cap = 0, n = nrows ? nrows : 1;
+    bool ok = mem_grow(&work, &cap, n * (sizeof(placed) + sizeof(int64_t))) == 0 &&
+              group_rows(&b, r, rows, nrows, work);
+    if (ok)
+        durations(r, work, nrows, (int64_t *)((placed *)work + n));
+    mem_free(work, cap);
     free(b.slots);
     free(b.enc);
+    free(b.memos);
     return ok && sort_groups(r);
 }
 

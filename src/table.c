@@ -15,10 +15,11 @@
 #define LARGEST_BLOCK ((size_t)32 << 20)
 #define ID 0 /* ses_text_slot(K_ID): text slots follow the key order, id first */
 
+/* The source sits in the padding after the odd number of text ids: 128 bytes a row, not 136. */
 typedef struct {
     uint32_t text[SES_NTEXT]; /* string ids, 0 = null */
-    int64_t num[SES_NNUM];
     uint8_t source;
+    int64_t num[SES_NNUM];
 } row;
 
 typedef struct {
@@ -675,6 +676,33 @@ void tbl_get(const tbl_table *t, size_t r, ses_key k, sq_value *v, char scratch[
         v->kind = ses_key_kind(k);
         v->i = x->num[slot];
     }
+}
+
+/* Days and hours since 1970, rounded down: what the derived keys show of a start. */
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+
+uint64_t tbl_identity(const tbl_table *t, size_t r, ses_key k)
+{
+    const row *x = &t->rows[r];
+    if (k == K_SOURCE)
+        return x->source;
+    if (k == K_DAY || k == K_MONTH || k == K_HOUR) {
+        /* A month is told by its day, too: the same day is the same month. */
+        int64_t start = x->num[ses_num_slot(K_START)];
+        int64_t unit = (k == K_HOUR ? 3600 : 86400) * SES_TICKS_PER_SECOND;
+        return start == SES_NULL ? (uint64_t)SES_NULL : (uint64_t)floor_div(start, unit);
+    }
+    int slot = ses_text_slot(k);
+    if (slot >= 0)
+        return x->text[slot];
+    slot = ses_num_slot(k);
+    return slot >= 0 ? (uint64_t)x->num[slot] : 0;
+}
+
+int64_t tbl_number(const tbl_table *t, size_t r, ses_key k)
+{
+    int slot = ses_num_slot(k);
+    return slot >= 0 ? t->rows[r].num[slot] : SES_NULL;
 }
 
 /* ---- sorting ------------------------------------------------------------------------------ */

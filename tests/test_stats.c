@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
@@ -861,6 +862,116 @@ Test(stats, many_groups_in_order)
         snprintf(want, sizeof want, "id-%05zu", g);
         check_text(g, "id", want);
         check_int(g, "count", 1);
+    }
+}
+
+/* Names are copied row by row, not interned: equal names are texts of different rows, and
+ * must still be one group. Statuses come in more kinds than are remembered at once. */
+Test(stats, equal_texts_of_different_rows_are_one_group)
+{
+    /* row i: name "a", "b" or "c" by i mod 3; status "Success" when i is even, else one of 600
+     * made-up words "S0".."S599" (i / 2 mod 600), which all count as other */
+    static const char *const names[] = {"a", "b", "c"};
+    const size_t n = 3000;
+    for (size_t i = 0; i < n; i++) {
+        char status[16];
+        snprintf(status, sizeof status, "S%zu", (i / 2) % 600);
+        add_session(names[i % 3], i % 2 ? status : "Success", SES_NULL);
+    }
+    static const ses_key by[] = {K_NAME};
+    compute(by, 1);
+    cr_assert_eq(st_groups(R), 3);
+    /* each residue mod 3 holds 1000 rows, 500 even (i mod 6 in {r, r + 3}: one even, one odd) */
+    for (size_t g = 0; g < 3; g++) {
+        check_text(g, "name", names[g]);
+        check_int(g, "count", 1000);
+        check_outcomes(g, 500, 0, 0, 0, 0, 500);
+    }
+    static const ses_key by_status[] = {K_STATUS};
+    compute(by_status, 1);
+    /* 600 words, in byte order, then "Success" ('u' sorts after every digit). The odd rows
+     * i = 2k + 1, k in [0, 1500), use word k mod 600: three k for a word below 300, else two */
+    cr_assert_eq(st_groups(R), 601);
+    int64_t total = 0;
+    for (size_t g = 0; g < 600; g++) {
+        sq_value v = get(g, "status");
+        cr_assert_eq(v.kind, SQ_TEXT);
+        char word[8] = {0};
+        cr_assert_lt(v.len, sizeof word);
+        memcpy(word, v.text, v.len);
+        unsigned w = (unsigned)atoi(word + 1);
+        check_int(g, "count", w < 300 ? 3 : 2);
+        check_outcomes(g, 0, 0, 0, 0, 0, w < 300 ? 3 : 2);
+        total += w < 300 ? 3 : 2;
+    }
+    cr_assert_eq(total, 1500);
+    check_text(600, "status", "Success");
+    check_outcomes(600, 1500, 0, 0, 0, 0, 0);
+}
+
+/* Days and hours before 1970 round down: a second before midnight is another day, and the last
+ * second of a day is the same day as its first. */
+Test(stats, days_and_hours_around_midnight_before_and_after_1970)
+{
+    static const char *const starts[] = {
+        "1969-12-31T00:00:00Z",         "1969-12-31T23:59:59Z", "1970-01-01T00:00:00Z",
+        "1970-01-01T00:59:59Z",         "1970-01-01T01:00:00Z", "1969-12-31T23:00:00Z",
+        "1969-12-31T22:59:59.9999999Z",
+    };
+    for (size_t i = 0; i < LEN(starts); i++) {
+        ses_session s = blank();
+        put_num(&s, K_START, utc(starts[i]));
+        add(&s);
+    }
+    static const ses_key by_day[] = {K_DAY};
+    compute(by_day, 1);
+    cr_assert_eq(st_groups(R), 2);
+    check_text(0, "day", "1969-12-31");
+    check_int(0, "count", 4);
+    check_text(1, "day", "1970-01-01");
+    check_int(1, "count", 3);
+    static const ses_key by_hour[] = {K_HOUR};
+    compute(by_hour, 1);
+    cr_assert_eq(st_groups(R), 5);
+    check_text(0, "hour", "1969-12-31T00");
+    check_int(0, "count", 1);
+    check_text(1, "hour", "1969-12-31T22");
+    check_int(1, "count", 1);
+    check_text(2, "hour", "1969-12-31T23");
+    check_int(2, "count", 2);
+    check_text(3, "hour", "1970-01-01T00");
+    check_int(3, "count", 2);
+    check_text(4, "hour", "1970-01-01T01");
+    check_int(4, "count", 1);
+}
+
+/* More keys than rows are remembered by: the tuple alone decides. */
+Test(stats, five_keys)
+{
+    /* row i: type "t" + (i mod 2), state "s" + (i mod 3), organization "o", scope null,
+     * client host "h"; 12 rows make 6 groups of 2 */
+    for (size_t i = 0; i < 12; i++) {
+        ses_session s = blank();
+        char type[4], state[4];
+        snprintf(type, sizeof type, "t%zu", i % 2);
+        snprintf(state, sizeof state, "s%zu", i % 3);
+        put(&s, K_TYPE, type);
+        put(&s, K_STATE, state);
+        put(&s, K_ORGANIZATION, "o");
+        put(&s, K_CLIENT_HOST, "h");
+        add(&s);
+    }
+    static const ses_key by[] = {K_TYPE, K_STATE, K_ORGANIZATION, K_SCOPE, K_CLIENT_HOST};
+    compute(by, 5);
+    cr_assert_eq(st_groups(R), 6);
+    for (size_t g = 0; g < 6; g++) {
+        char type[4], state[4];
+        snprintf(type, sizeof type, "t%zu", g / 3);
+        snprintf(state, sizeof state, "s%zu", g % 3);
+        check_text(g, "type", type);
+        check_text(g, "state", state);
+        check_null(g, "scope");
+        check_int(g, "count", 2);
     }
 }
 

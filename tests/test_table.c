@@ -857,3 +857,34 @@ Test(table, last_row_is_where_the_last_add_went)
     tbl_free(merged);
     tbl_free(log);
 }
+
+/* tbl_identity(): equal numbers mean equal values; interned texts that are equal share theirs;
+ * derived keys stand for their day or hour; tbl_number() reads number keys only. */
+Test(table, identities_and_numbers)
+{
+    static const char *const orgs[] = {"contoso", "fabrikam", "contoso"};
+    static const int64_t starts[] = {0, 86399 * SEC, 86400 * SEC};
+    for (size_t i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "s%zu", i);
+        ses_session s = make(i == 1 ? SES_SRC_AZURE_JOB : SES_SRC_VB365_RESTORE, id);
+        put(&s, K_ORGANIZATION, orgs[i]);
+        put_num(&s, K_START, starts[i]);
+        put_num(&s, K_PROCESSED_OBJECTS, (int64_t)i * 7);
+        cr_assert_eq(tbl_add(T, &s), 0);
+    }
+    cr_assert_eq(tbl_identity(T, 0, K_ORGANIZATION), tbl_identity(T, 2, K_ORGANIZATION));
+    cr_assert_neq(tbl_identity(T, 0, K_ORGANIZATION), tbl_identity(T, 1, K_ORGANIZATION));
+    cr_assert_neq(tbl_identity(T, 0, K_ID), tbl_identity(T, 1, K_ID));
+    cr_assert_eq(tbl_identity(T, 0, K_SOURCE), tbl_identity(T, 2, K_SOURCE));
+    cr_assert_neq(tbl_identity(T, 0, K_SOURCE), tbl_identity(T, 1, K_SOURCE));
+    /* 0 and 86399 s are the first day and month; 86400 s is the next day, same month */
+    cr_assert_eq(tbl_identity(T, 0, K_DAY), tbl_identity(T, 1, K_DAY));
+    cr_assert_neq(tbl_identity(T, 1, K_DAY), tbl_identity(T, 2, K_DAY));
+    cr_assert_neq(tbl_identity(T, 0, K_HOUR), tbl_identity(T, 1, K_HOUR));
+    cr_assert_eq(tbl_identity(T, 0, K_MONTH), tbl_identity(T, 1, K_MONTH));
+    cr_assert_eq(tbl_number(T, 2, K_PROCESSED_OBJECTS), 14);
+    cr_assert_eq(tbl_number(T, 1, K_START), 86399 * SEC);
+    cr_assert_eq(tbl_number(T, 0, K_DURATION), SES_NULL);
+    cr_assert_eq(tbl_number(T, 0, K_ORGANIZATION), SES_NULL);
+}
