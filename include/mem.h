@@ -17,6 +17,9 @@ int mem_reserve(void **a, size_t *cap, size_t need, size_t size);
 
 /* From this size on, an array lives in a mapping of its own. */
 #define MEM_BIG_BYTES ((size_t)2 << 20)
+/* From this size on, a smaller array's pages are made present as it is allocated (by
+ * madvise(MADV_POPULATE_WRITE)), rather than each faulting in at its first use. */
+#define MEM_POPULATE_BYTES ((size_t)32 << 10)
 
 /* Resizes the array at *p of *cap bytes (NULL, 0 at first) to hold at least `need` bytes,
  * keeping its contents. The new capacity is chosen here (at least doubling) and may be up to

@@ -1,7 +1,11 @@
 /* Tests of the big-array memory: contents survive every kind of growth. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem.h"
 
@@ -81,5 +85,50 @@ Test(mem, reserve_grows_small_arrays_keeping_contents)
     cr_expect_eq(cap, before, "no change when it fits");
     cr_expect_eq(mem_reserve((void **)&a, &cap, SIZE_MAX / 2, sizeof *a), -1);
     cr_expect_eq(cap, before, "an impossible size leaves the array as it was");
+    free(a);
+}
+
+/* How many of the whole pages inside p[0..n) are resident. */
+static size_t resident_pages(const void *p, size_t n, size_t *whole)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+    *whole = (size_t)(end - start) / page;
+    unsigned char *vec = malloc(*whole);
+    cr_assert_not_null(vec);
+    cr_assert_eq(mincore((void *)start, end - start, vec), 0);
+    size_t k = 0;
+    for (size_t i = 0; i < *whole; i++)
+        k += vec[i] & 1;
+    free(vec);
+    return k;
+}
+
+/* Arrays below the huge-page size but past MEM_POPULATE_BYTES are present once allocated,
+ * before anything is written to them (where the kernel knows MADV_POPULATE_WRITE). */
+Test(mem, small_arrays_are_present_at_once)
+{
+    void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(probe, MAP_FAILED);
+    int refused = madvise(probe, 4096, 23 /* MADV_POPULATE_WRITE */) != 0 && errno == EINVAL;
+    munmap(probe, 4096);
+    if (refused)
+        cr_skip_test("the kernel does not know MADV_POPULATE_WRITE");
+    size_t whole, n = 512 << 10; /* above malloc's mapping threshold: fresh pages */
+    cr_assert_lt(n, MEM_BIG_BYTES);
+    void *block = mem_block(n);
+    cr_assert_not_null(block);
+    cr_expect_eq(resident_pages(block, n, &whole), whole, "mem_block()");
+    mem_free(block, n);
+    void *p = NULL;
+    size_t cap = 0;
+    cr_assert_eq(mem_grow(&p, &cap, n), 0);
+    cr_expect_eq(resident_pages(p, cap, &whole), whole, "mem_grow()");
+    mem_free(p, cap);
+    void *a = NULL;
+    size_t count = 0;
+    cr_assert_eq(mem_reserve(&a, &count, n / 8, 8), 0);
+    cr_expect_eq(resident_pages(a, count * 8, &whole), whole, "mem_reserve()");
     free(a);
 }
