@@ -103,16 +103,32 @@ static void flush_out(out_writer *w)
     w->out.len = 0;
 }
 
-static void put(out_writer *w, const void *p, size_t n)
+static void put_slow(out_writer *w, const void *p, size_t n)
+{
+    flush_out(w);
+    if (n > w->out.cap) {
+        hand_over(w, p, n);
+        return;
+    }
+    memcpy(w->out.p, p, n);
+    w->out.len = n;
+}
+
+/* Most pieces are a few bytes (a quote, a comma, a key): copied inline, not through a call. */
+static inline void put(out_writer *w, const void *p, size_t n)
 {
     if (w->out.cap - w->out.len < n) {
-        flush_out(w);
-        if (n > w->out.cap) {
-            hand_over(w, p, n);
-            return;
-        }
+        put_slow(w, p, n);
+        return;
     }
-    memcpy(w->out.p + w->out.len, p, n);
+    char *d = w->out.p + w->out.len;
+    const char *s = p;
+    if (n <= 8) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
     w->out.len += n;
 }
 
