@@ -2,7 +2,9 @@
  * and files, which are never coloured unless --color=always, are the golden cases' business.) */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <poll.h>
 #include <pty.h>
+#include <utmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +21,20 @@ typedef struct {
 } env_change;
 
 /* Runs sessq with `args` (argv[1]...), standard output and error on one pseudo-terminal, and
- * returns all it wrote (malloc'ed). */
+ * returns all it wrote (malloc'ed). The test keeps the terminal's other end open too: once the
+ * last one closes, a read may fail (EIO) before the child's last bytes are read, and under load
+ * they were lost. So it reads until the child has exited and nothing more comes. */
 static char *on_terminal(const env_change *env, char *const *args)
 {
     const char *prog = getenv("SESSQ") ? getenv("SESSQ") : "build/sessq";
-    int master;
-    pid_t pid = forkpty(&master, NULL, NULL, NULL);
-    cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
+    int master, slave;
+    cr_assert_eq(openpty(&master, &slave, NULL, NULL, NULL), 0, "openpty: %s", strerror(errno));
+    pid_t pid = fork();
+    cr_assert(pid >= 0, "fork: %s", strerror(errno));
     if (pid == 0) {
+        close(master);
+        if (login_tty(slave) < 0)
+            _exit(127);
         setenv("TERM", "xterm", 1);
         unsetenv("NO_COLOR");
         if (env->set)
@@ -42,21 +50,32 @@ static char *on_terminal(const env_change *env, char *const *args)
     size_t len = 0, cap = 1 << 16;
     char *out = malloc(cap);
     cr_assert_not_null(out);
+    int status = 0;
+    bool exited = false;
     for (;;) {
-        ssize_t n = read(master, out + len, cap - 1 - len);
-        if (n <= 0) /* EIO once the child is gone and the terminal is closed */
-            break;
-        len += (size_t)n;
-        if (len == cap - 1) {
-            cap *= 2;
-            out = realloc(out, cap);
-            cr_assert_not_null(out);
+        struct pollfd pf = {.fd = master, .events = POLLIN};
+        int ready = poll(&pf, 1, exited ? 200 : 50);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        ssize_t n = ready > 0 ? read(master, out + len, cap - 1 - len) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0) {
+            len += (size_t)n;
+            if (len == cap - 1) {
+                cap *= 2;
+                out = realloc(out, cap);
+                cr_assert_not_null(out);
+            }
+            continue;
         }
+        if (exited)
+            break;
+        exited = waitpid(pid, &status, WNOHANG) == pid;
     }
     out[len] = '\0';
     close(master);
-    int status;
-    waitpid(pid, &status, 0);
+    close(slave);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 127, "sessq did not run");
     return out;
 }
