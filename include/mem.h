@@ -4,7 +4,8 @@
  * time of a whole read. Arrays that grow past MEM_BIG_BYTES therefore move to their own mapping,
  * 2 MiB aligned and marked for transparent huge pages (one fault per 2 MiB), and grow with
  * mremap(), which moves page tables instead of copying bytes. Smaller arrays stay with malloc, so
- * that the many small tables of a parallel read do not each fault in 2 MiB. */
+ * that the many small tables of a parallel read do not each fault in 2 MiB, and past
+ * MEM_POPULATE_BYTES get all their pages in one call when allocated. */
 #ifndef MEM_H
 #define MEM_H
 
