@@ -81,6 +81,9 @@ size_t tbl_duplicates(const tbl_table *t);
 /* The row of session (source, id[0..len)), or TBL_NONE. Only a table is indexed: a log (whose
  * every record is a row of its own) answers TBL_NONE. */
 size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len);
+/* A hint that session (source, id) is about to be added: where the index is bigger than the
+ * caches, its slot is fetched meanwhile. Does nothing for a log or a small table. */
+void tbl_prefetch(const tbl_table *t, ses_source source, const char *id, size_t len);
 
 /* The value of key `k` of row `row`. Text points into the table, or into `scratch` for derived
  * keys; it stays valid until the table is freed or `scratch` is reused. */

@@ -1098,6 +1098,18 @@ static int on_close(shp_reader *r, const json_value *v)
     return 0;
 }
 
+/* The record's source is known at its end; the page's first record's (or its envelope's) is
+ * the likely one, good enough for a hint that lets the table fetch the id's index slot while the
+ * rest of the record is read. */
+static void prefetch_session(const shp_reader *r, const char *id, size_t n)
+{
+    ses_source guess = r->page_source      ? r->page_source
+                       : r->envelope_links ? r->envelope_source
+                                           : SES_SRC_NONE;
+    if (guess)
+        tbl_prefetch(r->table, guess, id, n);
+}
+
 static int on_scalar(shp_reader *r, json_token t, const json_value *v)
 {
     context c = current(r);
@@ -1122,6 +1134,8 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
     if (!collector_put(r->cur, e->f, kind, p, n))
         return fail_nomem(r);
+    if (e->f == F_ID && c == C_RECORD && kind == V_STRING)
+        prefetch_session(r, p, n);
     return 0;
 }
 

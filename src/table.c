@@ -13,7 +13,10 @@
  * to the largest size. */
 #define FIRST_BLOCK ((size_t)64 << 10)
 #define LARGEST_BLOCK ((size_t)32 << 20)
-#define ID 0 /* ses_text_slot(K_ID): text slots follow the key order, id first */
+#define ID 0             /* ses_text_slot(K_ID): text slots follow the key order, id first */
+#define PREFETCH_AHEAD 8 /* rows of a log, see tbl_add_row() */
+/* From this index size on (1 MiB of slots) a probe mostly misses the caches: tbl_prefetch(). */
+#define PREFETCH_MIN_SLOTS (((size_t)1 << 17) - 1)
 
 /* The source sits in the padding after the odd number of text ids: 128 bytes a row, not 136. */
 typedef struct {
@@ -536,6 +539,13 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
         memset(src->xlat + src->xlat_len, 0, (src->nstrs - src->xlat_len) * sizeof *src->xlat);
         src->xlat_len = src->nstrs;
     }
+    /* A big table's index is far bigger than the caches: ask for the slot of a row a few ahead
+     * now, so that it has arrived by the time that row is added. */
+    if (r + PREFETCH_AHEAD < src->nrows && dst->row_slots) {
+        const row *ahead = &src->rows[r + PREFETCH_AHEAD];
+        uint32_t h = row_hash(ahead->source, src->strs[ahead->text[ID] - 1].hash);
+        __builtin_prefetch(&dst->row_slots[h & dst->row_mask], 1);
+    }
     const row *y = &src->rows[r];
     const pooled *id = &src->strs[y->text[ID] - 1];
     uint32_t hash = row_hash(y->source, id->hash);
@@ -625,6 +635,14 @@ int tbl_rollback(tbl_table *t)
 size_t tbl_count(const tbl_table *t) { return t->nrows; }
 
 size_t tbl_duplicates(const tbl_table *t) { return t->duplicates; }
+
+void tbl_prefetch(const tbl_table *t, ses_source source, const char *id, size_t len)
+{
+    if (t->log || t->row_mask < PREFETCH_MIN_SLOTS)
+        return;
+    uint32_t h = row_hash((uint8_t)source, hash_text(id, len));
+    __builtin_prefetch(&t->row_slots[h & t->row_mask], 1);
+}
 
 size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len)
 {
