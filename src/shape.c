@@ -253,6 +253,7 @@ struct shp_reader {
     uint64_t page_count;       /* records of the envelope being read */
     uint64_t page_fingerprint; /* pg_fingerprint() of them */
     ses_source page_source;    /* the source of its first record */
+    ses_source last_source;    /* of the last record added: the likely one of the next */
     shp_record_fn record_hook;
     void *record_ctx;
 
@@ -570,6 +571,7 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     if (check_times(r, c, &raw) < 0)
         return -1;
     int added = tbl_add_at(r->table, &raw.s, c->line, c->column);
+    r->last_source = src;
     if (added == TBL_ERR_LIMIT)
         return fail_limit(r);
     if (added < 0)
@@ -1098,18 +1100,6 @@ static int on_close(shp_reader *r, const json_value *v)
     return 0;
 }
 
-/* The record's source is known at its end; the page's first record's (or its envelope's) is
- * the likely one, good enough for a hint that lets the table fetch the id's index slot while the
- * rest of the record is read. */
-static void prefetch_session(const shp_reader *r, const char *id, size_t n)
-{
-    ses_source guess = r->page_source      ? r->page_source
-                       : r->envelope_links ? r->envelope_source
-                                           : SES_SRC_NONE;
-    if (guess)
-        tbl_prefetch(r->table, guess, id, n);
-}
-
 static int on_scalar(shp_reader *r, json_token t, const json_value *v)
 {
     context c = current(r);
@@ -1134,8 +1124,10 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
     if (!collector_put(r->cur, e->f, kind, p, n))
         return fail_nomem(r);
-    if (e->f == F_ID && c == C_RECORD && kind == V_STRING)
-        prefetch_session(r, p, n);
+    /* The record's source is known at its end; the last record's is the likely one, good
+     * enough for a hint that lets the table fetch the id's index slot meanwhile. */
+    if (e->f == F_ID && c == C_RECORD && kind == V_STRING && r->last_source)
+        tbl_prefetch(r->table, r->last_source, p, n);
     return 0;
 }
 
