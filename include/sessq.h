@@ -56,7 +56,8 @@ static inline void sq_move_place(uint64_t *l, uint64_t *c, uint64_t line, uint64
 
 /* Folds p[0..n) into h, 8 bytes at a time: the one hash of the in-memory indexes (the table's
  * text and rows, stats' groups, paging's page contents). Not mixed: a caller taking low bits
- * for slots mixes the result. Never stored anywhere, so it may change between versions. */
+ * for slots mixes the result with sq_mix(). Never stored anywhere, so it may change between
+ * versions. */
 static inline uint64_t sq_hash(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -70,6 +71,18 @@ static inline uint64_t sq_hash(uint64_t h, const void *p, size_t n)
     if (n)
         memcpy(&w, s, n);
     return h ^ w;
+}
+
+/* Spreads every bit of h over all the others (MurmurHash3's finalizer), so that the low bits of
+ * an sq_hash() can pick a slot. */
+static inline uint64_t sq_mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
 }
 
 #endif

@@ -187,17 +187,9 @@ static void select_rank(int64_t *a, size_t lo, size_t hi, size_t k)
     }
 }
 
-/* The low bits pick a slot: mixed in from the high ones. */
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 31;
-    h *= 0x94d049bb133111ebULL;
-    return h ^ (h >> 29);
-}
-
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
-    return mix64(sq_hash(0xcbf29ce484222325ULL ^ n, p, n));
+    return sq_mix(sq_hash(0xcbf29ce484222325ULL ^ n, p, n));
 }
 
 static bool reserve(unsigned char **a, size_t *cap, size_t need)
@@ -377,7 +369,7 @@ static int outcome(const sq_value *status)
 static int row_outcome(builder *b, size_t row)
 {
     uint64_t status = tbl_identity(b->t, row, K_STATUS);
-    outcome_memo *m = &b->outcomes[mix64(status) & (MEMO_SLOTS - 1)];
+    outcome_memo *m = &b->outcomes[sq_mix(status) & (MEMO_SLOTS - 1)];
     if (m->outcome < 0 || m->status != status) {
         sq_value v;
         char scratch[SES_TIME_BUFSZ];
@@ -430,7 +422,7 @@ static size_t group_of(builder *b, st_result *r, size_t row)
     uint64_t id[MEMO_KEYS] = {0}, h = 0;
     for (size_t k = 0; k < b->nby; k++) {
         id[k] = tbl_identity(b->t, row, b->by[k]);
-        h = mix64(h ^ id[k]);
+        h = sq_mix(h ^ id[k]);
     }
     memo *m = &b->memos[h & (MEMO_SLOTS - 1)];
     if (m->group && !memcmp(m->id, id, sizeof id))

@@ -90,19 +90,9 @@ struct tbl_table {
     size_t nundos, undos_cap;
 };
 
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static uint32_t hash_text(const char *p, size_t n)
 {
-    return (uint32_t)mix(sq_hash(0x9E3779B97F4A7C15ULL ^ n, p, n));
+    return (uint32_t)sq_mix(sq_hash(0x9E3779B97F4A7C15ULL ^ n, p, n));
 }
 
 /* Whether `more` bytes fit under the limit; `t` may be NULL while the table is being made. */
@@ -328,7 +318,7 @@ static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
 
 static uint32_t row_hash(uint8_t source, uint32_t id_hash)
 {
-    return (uint32_t)mix((uint64_t)source << 32 | id_hash);
+    return (uint32_t)sq_mix((uint64_t)source << 32 | id_hash);
 }
 
 /* A new index of mask + 1 slots holding the rows that are still there (a rollback drops the
