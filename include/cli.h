@@ -91,6 +91,22 @@ size_t *cli_select(const tbl_table *t, const flt_filter *f, size_t *n);
  * `what` names the option in the message. */
 int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, size_t max);
 
+/* --sort KEYS and --limit N, as the commands that write rows take them. */
+typedef struct {
+    ses_key sort[SES_NALLKEYS * 4];
+    bool desc[SES_NALLKEYS * 4];
+    size_t nsort;
+    size_t limit;
+    bool has_limit;
+} cli_order;
+/* Takes option 's' (--sort) or 'n' (--limit) into o; says what is wrong and answers
+ * SQ_EXIT_USAGE for a bad value. */
+sq_exit cli_order_option(cli_order *o, int opt, const char *arg);
+/* Sorts rows[0..nrows) of t as o says and sets *n to how many of them to write; says so and
+ * answers SQ_EXIT_SOFTWARE when out of memory. */
+sq_exit cli_order_rows(const cli_order *o, const tbl_table *t, size_t *rows, size_t nrows,
+                       size_t *n);
+
 /* The options every command that reads sessions and writes rows takes: -f, -o, --csv-raw,
  * -k and the filters. */
 enum { CLI_OPT_CSV_RAW = 0x200, CLI_OPT_MAX_MEMORY, CLI_OPT_COLOR };

@@ -873,6 +873,33 @@ int cli_key_list(const char *what, const char *list, ses_key *keys, bool *desc, 
     }
 }
 
+sq_exit cli_order_option(cli_order *o, int opt, const char *arg)
+{
+    if (opt == 's') {
+        int n = cli_key_list("--sort", arg, o->sort, o->desc, sizeof o->sort / sizeof *o->sort);
+        o->nsort = n < 0 ? 0 : (size_t)n;
+        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
+    }
+    char *end;
+    if (arg[0] < '0' || arg[0] > '9' || (o->limit = strtoull(arg, &end, 10), *end)) {
+        fprintf(stderr, "sessq: --limit: expected a whole number, not '%s'\n", arg);
+        return SQ_EXIT_USAGE;
+    }
+    o->has_limit = true;
+    return SQ_EXIT_OK;
+}
+
+sq_exit cli_order_rows(const cli_order *o, const tbl_table *t, size_t *rows, size_t nrows,
+                       size_t *n)
+{
+    if (tbl_sort(t, rows, nrows, o->sort, o->desc, o->nsort) < 0) {
+        fprintf(stderr, "sessq: out of memory\n");
+        return SQ_EXIT_SOFTWARE;
+    }
+    *n = o->has_limit && o->limit < nrows ? o->limit : nrows;
+    return SQ_EXIT_OK;
+}
+
 /* SESSQ_SIMD=scalar|sse2|avx2|auto: how the tokenizer scans, to compare or to work around. */
 static sq_exit choose_simd(const char *name)
 {

@@ -57,18 +57,12 @@ typedef struct {
     const char *command; /* "extract" or "redact" */
     const char *key;     /* redact --key, or NULL */
     const char *split;
-    ses_key sort[SES_NALLKEYS * 4];
-    bool desc[SES_NALLKEYS * 4];
-    size_t nsort;
-    size_t limit;
-    bool has_limit;
+    cli_order order;
 } extract_options;
 
 static sq_exit take_option(void *ctx, int opt, const char *arg)
 {
     extract_options *o = ctx;
-    int n;
-    char *end;
     switch (opt) {
     case 'S':
         o->split = arg;
@@ -81,17 +75,8 @@ static sq_exit take_option(void *ctx, int opt, const char *arg)
         }
         o->key = arg;
         return SQ_EXIT_OK;
-    case 's':
-        n = cli_key_list("--sort", arg, o->sort, o->desc, sizeof o->sort / sizeof *o->sort);
-        o->nsort = n < 0 ? 0 : (size_t)n;
-        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
-    default: /* 'n' */
-        if (arg[0] < '0' || arg[0] > '9' || (o->limit = strtoull(arg, &end, 10), *end)) {
-            fprintf(stderr, "sessq: --limit: expected a whole number, not '%s'\n", arg);
-            return SQ_EXIT_USAGE;
-        }
-        o->has_limit = true;
-        return SQ_EXIT_OK;
+    default: /* 's', 'n' */
+        return cli_order_option(&o->order, opt, arg);
     }
 }
 
@@ -144,11 +129,11 @@ static sq_exit run(cli_common *c, const extract_options *o, char *const *args, s
     cli_read_stats stats;
     sq_exit status = cli_load(c, args, nargs, &t, &rows, &nrows, &stats);
     if (cli_should_write(c, status)) {
-        if (tbl_sort(t, rows, nrows, o->sort, o->desc, o->nsort) < 0) {
-            fprintf(stderr, "sessq: out of memory\n");
-            status = SQ_EXIT_SOFTWARE;
+        size_t n;
+        sq_exit ordered = cli_order_rows(&o->order, t, rows, nrows, &n);
+        if (ordered != SQ_EXIT_OK) {
+            status = ordered;
         } else {
-            size_t n = o->has_limit && o->limit < nrows ? o->limit : nrows;
             sq_exit written = cli_write_dumps(c, o->command, spans, t, rows, n, o->split,
                                               redactor ? redact_record : NULL, redactor);
             if (written != SQ_EXIT_OK)

@@ -42,43 +42,16 @@ static void fill(void *ctx, size_t i, sq_value *vals)
 typedef struct {
     ses_key fields[SES_NALLKEYS * 4];
     size_t nfields;
-    ses_key sort[SES_NALLKEYS * 4];
-    bool desc[SES_NALLKEYS * 4];
-    size_t nsort;
-    size_t limit;
-    bool has_limit;
+    cli_order order;
 } list_options;
-
-static sq_exit bad_limit(const char *arg)
-{
-    fprintf(stderr, "sessq: --limit: expected a whole number, not '%s'\n", arg);
-    return SQ_EXIT_USAGE;
-}
 
 static sq_exit list_option(list_options *o, int c, const char *arg)
 {
-    int n;
-    switch (c) {
-    case 'F':
-        n = cli_key_list("--fields", arg, o->fields, NULL, sizeof o->fields / sizeof *o->fields);
-        o->nfields = n < 0 ? 0 : (size_t)n;
-        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
-    case 's':
-        n = cli_key_list("--sort", arg, o->sort, o->desc, sizeof o->sort / sizeof *o->sort);
-        o->nsort = n < 0 ? 0 : (size_t)n;
-        return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
-    default: { /* 'n' */
-        char *end;
-        if (arg[0] < '0' || arg[0] > '9')
-            return bad_limit(arg);
-        unsigned long long v = strtoull(arg, &end, 10);
-        if (*end)
-            return bad_limit(arg);
-        o->limit = (size_t)v;
-        o->has_limit = true;
-        return SQ_EXIT_OK;
-    }
-    }
+    if (c != 'F')
+        return cli_order_option(&o->order, c, arg);
+    int n = cli_key_list("--fields", arg, o->fields, NULL, sizeof o->fields / sizeof *o->fields);
+    o->nfields = n < 0 ? 0 : (size_t)n;
+    return n < 0 ? SQ_EXIT_USAGE : SQ_EXIT_OK;
 }
 
 static sq_exit run(const cli_common *c, const list_options *o, char *const *args, size_t nargs)
@@ -88,9 +61,10 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
     cli_read_stats stats;
     sq_exit status = cli_load(c, args, nargs, &t, &rows, &nrows, &stats);
     if (cli_should_write(c, status)) {
-        if (tbl_sort(t, rows, nrows, o->sort, o->desc, o->nsort) < 0) {
-            fprintf(stderr, "sessq: out of memory\n");
-            status = SQ_EXIT_SOFTWARE;
+        size_t n;
+        sq_exit ordered = cli_order_rows(&o->order, t, rows, nrows, &n);
+        if (ordered != SQ_EXIT_OK) {
+            status = ordered;
         } else {
             ses_key all[SES_NKEYS];
             for (size_t k = 0; k < SES_NKEYS; k++)
@@ -108,7 +82,6 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
             for (size_t k = 0; k < l.nkeys; k++)
                 names[k] = ses_key_name(l.keys[k]);
             l.scratch = scratch;
-            size_t n = o->has_limit && o->limit < nrows ? o->limit : nrows;
             sq_exit written = cli_emit(c, names, l.nkeys, n, fill, &l, NULL);
             if (written != SQ_EXIT_OK)
                 status = written;
