@@ -50,7 +50,8 @@ struct out_writer {
     out_format fmt;
     FILE *fp;
     const char *const *names;
-    size_t *name_len; /* strlen() of each name, once */
+    char *keys;      /* json, ndjson: each column's `{"name":` or `,"name":`, escaped once */
+    size_t *key_end; /* where each column's key ends in keys */
     size_t ncols;
     out_options opt;
     int err;        /* errno of the first failure, 0 while all is well */
@@ -189,6 +190,24 @@ static bool is_null(const sq_value *v)
 }
 
 /* The shortest of %.15g, %.16g and %.17g that reads back as the same double. */
+/* An integer in decimal, as "%" PRId64 writes it, without stdio's format parsing: a list
+ * writes one or more per row. buf holds at least 21 bytes. */
+static size_t format_int(int64_t i, char *buf)
+{
+    char digits[20];
+    size_t n = 0, len = 0;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do
+        digits[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (i < 0)
+        buf[len++] = '-';
+    while (n > 0)
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+    return len;
+}
+
 static size_t format_real(double r, char *buf, size_t size)
 {
     for (int prec = 15; prec < 17; prec++) {
@@ -206,7 +225,7 @@ static void put_scalar(out_writer *w, const sq_value *v)
     size_t n;
     switch (v->kind) {
     case SQ_INT:
-        n = (size_t)snprintf(buf, sizeof buf, "%" PRId64, v->i);
+        n = format_int(v->i, buf);
         break;
     case SQ_TIME:
         n = ses_format_time(v->i, buf);
@@ -308,16 +327,39 @@ static void json_value(out_writer *w, const sq_value *v)
     }
 }
 
+/* Escapes the keys into the empty output buffer, made big enough that nothing is handed over,
+ * and moves them to w->keys. */
+static int json_keys(out_writer *w)
+{
+    size_t need = 1;
+    for (size_t c = 0; c < w->ncols; c++)
+        need += 6 * strlen(w->names[c]) + 4; /* "\u00XX" at most, quotes, colon, separator */
+    w->key_end = malloc((w->ncols ? w->ncols : 1) * sizeof *w->key_end);
+    if (!w->key_end || buf_reserve(&w->out, need) < 0)
+        return -1;
+    for (size_t c = 0; c < w->ncols; c++) {
+        put(w, c > 0 ? "," : "{", 1);
+        json_string(w, w->names[c], strlen(w->names[c]));
+        put(w, ":", 1);
+        w->key_end[c] = w->out.len;
+    }
+    w->keys = malloc(w->out.len ? w->out.len : 1);
+    if (!w->keys)
+        return -1;
+    memcpy(w->keys, w->out.p, w->out.len);
+    w->out.len = 0;
+    return 0;
+}
+
 static void json_row(out_writer *w, const sq_value *vals)
 {
     if (w->fmt == OUT_JSON)
         put_str(w, w->nrows == 0 ? "[\n" : ",\n");
-    put(w, "{", 1);
+    if (w->ncols == 0)
+        put(w, "{", 1);
     for (size_t c = 0; c < w->ncols; c++) {
-        if (c > 0)
-            put(w, ",", 1);
-        json_string(w, w->names[c], w->name_len[c]);
-        put(w, ":", 1);
+        size_t from = c > 0 ? w->key_end[c - 1] : 0;
+        put(w, w->keys + from, w->key_end[c] - from);
         json_value(w, &vals[c]);
     }
     put(w, "}", 1);
@@ -529,7 +571,7 @@ static int keep_cell(out_writer *w, const sq_value *v, size_t col)
             paint_last(w, PAINT_STATUS);
         return rc;
     case SQ_INT:
-        return keep_text(w, buf, (size_t)snprintf(buf, sizeof buf, "%" PRId64, v->i), true);
+        return keep_text(w, buf, format_int(v->i, buf), true);
     case SQ_TIME:
         return keep_text(w, buf, out_time_text(v->i, buf), false);
     case SQ_SECONDS:
@@ -766,10 +808,8 @@ out_writer *out_new(out_format fmt, FILE *fp, const char *const *names, size_t n
     w->ncols = ncols;
     if (opt != NULL)
         w->opt = *opt;
-    w->name_len = malloc((ncols ? ncols : 1) * sizeof *w->name_len);
-    for (size_t c = 0; w->name_len && c < ncols; c++)
-        w->name_len[c] = strlen(names[c]);
-    if (!w->name_len || buf_reserve(&w->out, OUT_BUFSZ) < 0 ||
+    if (buf_reserve(&w->out, OUT_BUFSZ) < 0 ||
+        ((fmt == OUT_JSON || fmt == OUT_NDJSON) && json_keys(w) < 0) ||
         (fmt == OUT_TABLE && table_init(w) < 0)) {
         out_free(w);
         errno = ENOMEM;
@@ -842,7 +882,8 @@ void out_free(out_writer *w)
 {
     if (w == NULL)
         return;
-    free(w->name_len);
+    free(w->keys);
+    free(w->key_end);
     free(w->out.p);
     free(w->text.p);
     free(w->cells.p);

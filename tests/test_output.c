@@ -257,6 +257,50 @@ Test(output_json, names_are_escaped)
     EXPECT(OUT_NDJSON, NULL, names, rows, "{\"a\\\"b\":1}\n");
 }
 
+/* The keys are escaped once, when the writer is made: every row must still carry them whole. */
+Test(output_json, escaped_names_on_every_row)
+{
+    static const char *const names[] = {"a\"b", "c\\d", "e\nf", "g"};
+    sq_value rows[] = {integer(1), integer(2), integer(3), integer(4),
+                       null,       text("x"),  integer(5), null};
+    EXPECT(OUT_NDJSON, NULL, names, rows,
+           "{\"a\\\"b\":1,\"c\\\\d\":2,\"e\\nf\":3,\"g\":4}\n"
+           "{\"a\\\"b\":null,\"c\\\\d\":\"x\",\"e\\nf\":5,\"g\":null}\n");
+    EXPECT(OUT_JSON, NULL, names, rows,
+           "[\n{\"a\\\"b\":1,\"c\\\\d\":2,\"e\\nf\":3,\"g\":4},\n"
+           "{\"a\\\"b\":null,\"c\\\\d\":\"x\",\"e\\nf\":5,\"g\":null}\n]\n");
+}
+
+Test(output_json, no_columns)
+{
+    static const char *const names[] = {"unused"};
+    size_t len;
+    char *got = render(OUT_NDJSON, NULL, names, 0, NULL, 0, &len);
+    cr_assert_eq(len, 0);
+    free(got);
+    sq_value row[] = {null};
+    got = render(OUT_NDJSON, NULL, names, 0, row, 2, &len);
+    cr_assert_eq(len, 6);
+    cr_assert_arr_eq(got, "{}\n{}\n", 6);
+    free(got);
+}
+
+/* Integers are written without stdio: both ends of the range (INT64_MIN is the null). */
+Test(output_ndjson, integers_at_the_ends)
+{
+    static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
+    sq_value rows[] = {integer(0),   integer(-1),        integer(9),
+                       integer(-10), integer(INT64_MAX), integer(-INT64_MAX)};
+    EXPECT(OUT_NDJSON, NULL, names, rows,
+           "{\"a\":0,\"b\":-1,\"c\":9,\"d\":-10,\"e\":9223372036854775807,"
+           "\"f\":-9223372036854775807}\n");
+    EXPECT(OUT_CSV, NULL, names, rows,
+           "a,b,c,d,e,f\r\n0,-1,9,-10,9223372036854775807,-9223372036854775807\r\n");
+    EXPECT(OUT_TABLE, NULL, names, rows,
+           "a  b   c  d    e                    f\n"
+           "0  -1  9  -10  9223372036854775807  -9223372036854775807\n");
+}
+
 /* ---- csv ---- */
 
 Test(output_csv, kinds_and_header)
