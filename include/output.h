@@ -48,6 +48,20 @@ int out_row(out_writer *w, const sq_value *vals);
 int out_finish(out_writer *w);
 void out_free(out_writer *w);
 
+/* Formatting rows on other threads: a part is a writer like out_new()'s that keeps every byte
+ * it is given rows for, with no stream and no header; out_add_part() writes them through the
+ * writer that has the stream, in order. Not for table, whose widths come from every row (NULL,
+ * errno EINVAL), nor out_finish(). NULL when out of memory; freed with out_free(). */
+out_writer *out_new_part(out_format fmt, const char *const *names, size_t ncols,
+                         const out_options *opt);
+/* Empties a part to take rows again, the first of which is to be row `first` of the whole
+ * output (json writes its separators from it). */
+void out_part_reset(out_writer *part, size_t first);
+/* Writes the rows of `part` through `w`, as if out_row() had been given them there: w must have
+ * written exactly `first` rows (else -1, errno EINVAL). Returns 0, or -1 (errno set) on a write
+ * error, or when the part ran out of memory. The part is unchanged. */
+int out_add_part(out_writer *w, const out_writer *part);
+
 /* Table only: a line written after the table (a footer); `text` must outlive the writer.
  * Other formats ignore it. */
 void out_note(out_writer *w, const char *text);

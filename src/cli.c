@@ -43,7 +43,8 @@ const char cli_output_help[] =
     "                        G suffixes); beyond it sessq stops with exit status 70\n"
     "  -j, --jobs N          read N files at the same time (default: one per core); with\n"
     "                        2 or more, one big file (16 MiB and up, not gzip) is read by\n"
-    "                        two threads; the output is the same for every N\n"
+    "                        two threads, and over 4096 rows are written by two; the\n"
+    "                        output is the same for every N\n"
     "  -q, --quiet           no progress line (shown on a terminal for runs over a second)\n"
     "      --color WHEN      auto (the default: when writing to a terminal and NO_COLOR is\n"
     "                        not set), always or never: colours in tables and messages\n";
@@ -1113,6 +1114,117 @@ sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table
     return status;
 }
 
+/* Blocks of rows formatted by a second thread into two parts in turn, while the main thread
+ * writes the blocks between them and then each part, in order. */
+typedef struct {
+    const cli_row_fn fill;
+    void *ctx;
+    size_t nrows, ncols;
+    out_writer *part[2];
+    size_t held[2]; /* the block a part holds, ready to be written; SIZE_MAX: free */
+    bool stop;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    sq_value *vals;
+    char (*scratch)[SES_TIME_BUFSZ];
+} emitter;
+
+static size_t block_end(size_t b, size_t nrows)
+{
+    return (b + 1) * EMIT_BLOCK_ROWS < nrows ? (b + 1) * EMIT_BLOCK_ROWS : nrows;
+}
+
+/* The odd blocks, each into the part that is free; a failure stays in the part. */
+static void *format_blocks(void *arg)
+{
+    emitter *e = arg;
+    for (size_t b = 1; b * EMIT_BLOCK_ROWS < e->nrows; b += 2) {
+        out_writer *part = e->part[b / 2 % 2];
+        pthread_mutex_lock(&e->lock);
+        while (!e->stop && e->held[b / 2 % 2] != SIZE_MAX)
+            pthread_cond_wait(&e->changed, &e->lock);
+        bool stop = e->stop;
+        pthread_mutex_unlock(&e->lock);
+        if (stop)
+            break;
+        out_part_reset(part, b * EMIT_BLOCK_ROWS);
+        for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(b, e->nrows); i++) {
+            e->fill(e->ctx, i, e->vals, e->scratch);
+            out_row(part, e->vals);
+        }
+        pthread_mutex_lock(&e->lock);
+        e->held[b / 2 % 2] = b;
+        pthread_cond_broadcast(&e->changed);
+        pthread_mutex_unlock(&e->lock);
+    }
+    return NULL;
+}
+
+/* The blocks in order: the even ones formatted here, the odd ones taken from their part. */
+static int write_blocks(emitter *e, out_writer *w, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ])
+{
+    int rc = 0;
+    for (size_t b = 0; b * EMIT_BLOCK_ROWS < e->nrows && rc == 0; b++) {
+        if (b % 2 == 0) {
+            for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(b, e->nrows) && rc == 0; i++) {
+                e->fill(e->ctx, i, vals, scratch);
+                rc = out_row(w, vals);
+            }
+            continue;
+        }
+        pthread_mutex_lock(&e->lock);
+        while (e->held[b / 2 % 2] != b)
+            pthread_cond_wait(&e->changed, &e->lock);
+        pthread_mutex_unlock(&e->lock);
+        rc = out_add_part(w, e->part[b / 2 % 2]);
+        pthread_mutex_lock(&e->lock);
+        e->held[b / 2 % 2] = SIZE_MAX;
+        pthread_cond_broadcast(&e->changed);
+        pthread_mutex_unlock(&e->lock);
+    }
+    return rc;
+}
+
+/* Writes the rows with a second thread formatting every other block; -1 before any row is
+ * written when that cannot be set up (then the caller writes them alone). */
+static int emit_in_parallel(const cli_common *c, out_writer *w, const char *const *names,
+                            size_t ncols, size_t nrows, cli_row_fn fill, void *ctx, sq_value *vals,
+                            char (*scratch)[SES_TIME_BUFSZ])
+{
+    emitter e = {
+        fill,
+        ctx,
+        nrows,
+        ncols,
+        {out_new_part(c->fmt, names, ncols, &c->out), out_new_part(c->fmt, names, ncols, &c->out)},
+        {SIZE_MAX, SIZE_MAX},
+        false,
+        PTHREAD_MUTEX_INITIALIZER,
+        PTHREAD_COND_INITIALIZER,
+        calloc(ncols ? ncols : 1, sizeof *e.vals),
+        calloc(ncols ? ncols : 1, sizeof *e.scratch)};
+    pthread_t helper;
+    int rc = -1, saved = 0;
+    if (e.part[0] && e.part[1] && e.vals && e.scratch &&
+        pthread_create(&helper, NULL, format_blocks, &e) == 0) {
+        rc = write_blocks(&e, w, vals, scratch) == 0 ? 0 : -2;
+        saved = errno;
+        pthread_mutex_lock(&e.lock);
+        e.stop = true;
+        pthread_cond_broadcast(&e.changed);
+        pthread_mutex_unlock(&e.lock);
+        pthread_join(helper, NULL);
+    }
+    out_free(e.part[0]);
+    out_free(e.part[1]);
+    free(e.vals);
+    free(e.scratch);
+    pthread_mutex_destroy(&e.lock);
+    pthread_cond_destroy(&e.changed);
+    errno = saved;
+    return rc;
+}
+
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
                  cli_row_fn fill, void *ctx, const char *note)
 {
@@ -1124,9 +1236,16 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
     opt.color = c->fmt == OUT_TABLE && cli_color_for(c->color, out_file_stream(file));
     out_writer *w = out_new(c->fmt, out_file_stream(file), names, ncols, &opt);
     sq_value *vals = calloc(ncols ? ncols : 1, sizeof *vals);
-    int rc = w && vals ? 0 : (errno = ENOMEM, -1);
-    for (size_t i = 0; i < nrows && rc == 0; i++) {
-        fill(ctx, i, vals);
+    char(*scratch)[SES_TIME_BUFSZ] = calloc(ncols ? ncols : 1, sizeof *scratch);
+    int rc = w && vals && scratch ? 0 : (errno = ENOMEM, -1);
+    size_t done = 0;
+    if (rc == 0 && c->read.jobs > 1 && c->fmt != OUT_TABLE && nrows > EMIT_BLOCK_ROWS) {
+        int parallel = emit_in_parallel(c, w, names, ncols, nrows, fill, ctx, vals, scratch);
+        done = parallel == -1 ? 0 : nrows;
+        rc = parallel == -2 ? -1 : 0;
+    }
+    for (size_t i = done; i < nrows && rc == 0; i++) {
+        fill(ctx, i, vals, scratch);
         rc = out_row(w, vals);
     }
     if (rc == 0 && note)
@@ -1136,6 +1255,7 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
     int saved = errno;
     out_free(w);
     free(vals);
+    free(scratch);
     if (out_file_close(file, rc == 0) < 0 && rc == 0) {
         rc = -1;
         saved = errno;

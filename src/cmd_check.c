@@ -55,8 +55,9 @@ static void number_value(sq_value *v, uint64_t n)
     v->i = (int64_t)n;
 }
 
-static void fill(void *ctx, size_t i, sq_value *vals)
+static void fill(void *ctx, size_t i, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ])
 {
+    (void)scratch;
     const fnd_finding *f = fnd_get(ctx, i);
     memset(vals, 0, 6 * sizeof *vals);
     text_value(&vals[0], fnd_code_name(f->code));

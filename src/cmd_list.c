@@ -29,14 +29,13 @@ typedef struct {
     const size_t *rows;
     const ses_key *keys;
     size_t nkeys;
-    char (*scratch)[SES_TIME_BUFSZ];
 } list_rows;
 
-static void fill(void *ctx, size_t i, sq_value *vals)
+static void fill(void *ctx, size_t i, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ])
 {
     const list_rows *l = ctx;
     for (size_t k = 0; k < l->nkeys; k++)
-        tbl_get(l->t, l->rows[i], l->keys[k], &vals[k], l->scratch[k]);
+        tbl_get(l->t, l->rows[i], l->keys[k], &vals[k], scratch[k]);
 }
 
 typedef struct {
@@ -69,7 +68,7 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
             ses_key all[SES_NKEYS];
             for (size_t k = 0; k < SES_NKEYS; k++)
                 all[k] = (ses_key)k;
-            list_rows l = {t, rows, all, SES_NKEYS, NULL};
+            list_rows l = {t, rows, all, SES_NKEYS};
             if (o->nfields) {
                 l.keys = o->fields;
                 l.nkeys = o->nfields;
@@ -78,10 +77,8 @@ static sq_exit run(const cli_common *c, const list_options *o, char *const *args
                 l.nkeys = sizeof table_keys / sizeof *table_keys;
             }
             const char *names[sizeof o->fields / sizeof *o->fields];
-            char scratch[sizeof o->fields / sizeof *o->fields][SES_TIME_BUFSZ];
             for (size_t k = 0; k < l.nkeys; k++)
                 names[k] = ses_key_name(l.keys[k]);
-            l.scratch = scratch;
             sq_exit written = cli_emit(c, names, l.nkeys, n, fill, &l, NULL);
             if (written != SQ_EXIT_OK)
                 status = written;

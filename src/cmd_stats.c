@@ -23,8 +23,9 @@ static const char usage[] =
     "                       hour (of start, in UTC)\n"
     "  -h, --help           show this help\n";
 
-static void fill(void *ctx, size_t group, sq_value *vals)
+static void fill(void *ctx, size_t group, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ])
 {
+    (void)scratch;
     const st_result *r = ctx;
     for (size_t c = 0; c < st_columns(r); c++)
         st_get(r, group, c, &vals[c]);

@@ -56,7 +56,9 @@ struct out_writer {
     out_options opt;
     int err;        /* errno of the first failure, 0 while all is well */
     bool begun;     /* csv, md: the header is written */
-    size_t nrows;   /* rows written (or kept, for table) */
+    size_t nrows;   /* rows written (or kept, for table); a part's count from its first */
+    bool part;      /* out_new_part(): keeps every byte, has no stream */
+    size_t first;   /* a part: the row its first row is in the whole output */
     struct buf out; /* bytes not yet handed to fp */
     /* table only: the header, then the rows, kept until out_finish() */
     struct buf text;  /* the cells' text */
@@ -97,15 +99,28 @@ static void hand_over(out_writer *w, const void *p, size_t n)
         w->err = errno != 0 ? errno : EIO;
 }
 
-/* After a failure the buffered bytes are dropped: the output is broken anyway. */
+/* After a failure the buffered bytes are dropped: the output is broken anyway. A part keeps
+ * them for out_add_part(). */
 static void flush_out(out_writer *w)
 {
+    if (w->part)
+        return;
     hand_over(w, w->out.p, w->out.len);
     w->out.len = 0;
 }
 
 static void put_slow(out_writer *w, const void *p, size_t n)
 {
+    if (w->part) {
+        if (buf_reserve(&w->out, n) < 0) {
+            if (w->err == 0)
+                w->err = ENOMEM;
+            return;
+        }
+        memcpy(w->out.p + w->out.len, p, n);
+        w->out.len += n;
+        return;
+    }
     flush_out(w);
     if (n > w->out.cap) {
         hand_over(w, p, n);
@@ -165,7 +180,7 @@ static int fail(out_writer *w, int err)
  * return value to tell. */
 static int status(out_writer *w)
 {
-    if (w->err == 0 && ferror(w->fp))
+    if (w->err == 0 && w->fp && ferror(w->fp))
         w->err = EIO;
     return w->err != 0 ? fail(w, w->err) : 0;
 }
@@ -859,6 +874,8 @@ int out_row(out_writer *w, const sq_value *vals)
 
 int out_finish(out_writer *w)
 {
+    if (w->part)
+        return status(w);
     if (w->err == 0) {
         begin(w);
         if (w->fmt == OUT_JSON)
@@ -875,6 +892,43 @@ int out_finish(out_writer *w)
     errno = 0;
     if (fflush(w->fp) == EOF && w->err == 0)
         w->err = errno != 0 ? errno : EIO;
+    return status(w);
+}
+
+out_writer *out_new_part(out_format fmt, const char *const *names, size_t ncols,
+                         const out_options *opt)
+{
+    if (fmt == OUT_TABLE) {
+        errno = EINVAL;
+        return NULL;
+    }
+    out_writer *w = out_new(fmt, NULL, names, ncols, opt);
+    if (w) {
+        w->part = true;
+        w->begun = true;
+    }
+    return w;
+}
+
+void out_part_reset(out_writer *part, size_t first)
+{
+    part->out.len = 0;
+    part->nrows = part->first = first;
+}
+
+int out_add_part(out_writer *w, const out_writer *part)
+{
+    if (w->err != 0)
+        return fail(w, w->err);
+    if (part->err != 0)
+        return fail(w, part->err);
+    if (w->part || w->fmt != part->fmt || w->nrows != part->first)
+        return fail(w, EINVAL);
+    if (part->nrows == part->first)
+        return 0;
+    begin(w);
+    put(w, part->out.p, part->out.len);
+    w->nrows = part->nrows;
     return status(w);
 }
 

@@ -301,6 +301,110 @@ Test(output_ndjson, integers_at_the_ends)
            "0  -1  9  -10  9223372036854775807  -9223372036854775807\n");
 }
 
+/* ---- parts: rows formatted apart and written in order ---- */
+
+/* Rows 0..nrows of `rows` written through `fmt`: those from `split` on by parts of `each` rows,
+ * added in order; the caller frees the result. */
+static char *render_in_parts(out_format fmt, const char *const *names, size_t ncols,
+                             const sq_value *rows, size_t nrows, size_t split, size_t each,
+                             size_t *len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *fp = open_memstream(&buf, &size);
+    cr_assert_not_null(fp);
+    out_writer *w = out_new(fmt, fp, names, ncols, NULL);
+    out_writer *part = out_new_part(fmt, names, ncols, NULL);
+    cr_assert(w && part);
+    for (size_t r = 0; r < split; r++)
+        cr_assert_eq(out_row(w, rows + r * ncols), 0);
+    for (size_t first = split; first < nrows; first += each) {
+        out_part_reset(part, first);
+        for (size_t r = first; r < first + each && r < nrows; r++)
+            cr_assert_eq(out_row(part, rows + r * ncols), 0);
+        cr_assert_eq(out_add_part(w, part), 0, "part from row %zu", first);
+    }
+    cr_assert_eq(out_finish(w), 0);
+    out_free(part);
+    out_free(w);
+    cr_assert_eq(fclose(fp), 0);
+    *len = size;
+    return buf;
+}
+
+Test(output_parts, same_bytes_as_one_writer)
+{
+    static const char *const names[] = {"id", "n", "end"};
+    sq_value rows[7 * 3];
+    static const char *const ids[] = {"a", "b\"q", "c,d", "=e", "f|g", "h\n", "i"};
+    for (size_t r = 0; r < 7; r++) {
+        rows[3 * r] = text(ids[r]);
+        rows[3 * r + 1] = r % 3 ? integer((int64_t)r - 3) : null;
+        rows[3 * r + 2] = instant(TICKS_2022 + (int64_t)r);
+    }
+    const out_format fmts[] = {OUT_CSV, OUT_JSON, OUT_NDJSON, OUT_MD};
+    for (size_t f = 0; f < LEN(fmts); f++) {
+        size_t want_len, got_len;
+        char *want = render(fmts[f], NULL, names, 3, rows, 7, &want_len);
+        /* From the first row on, after some rows, one row a part, and a part past the end. */
+        const size_t splits[][2] = {{0, 2}, {3, 2}, {1, 1}, {0, 7}, {6, 5}};
+        for (size_t s = 0; s < LEN(splits); s++) {
+            char *got =
+                render_in_parts(fmts[f], names, 3, rows, 7, splits[s][0], splits[s][1], &got_len);
+            cr_expect(got_len == want_len && !memcmp(got, want, want_len),
+                      "format %zu, split %zu:\n%s\nwant:\n%s", f, s, visible(got, got_len),
+                      visible(want, want_len));
+            free(got);
+        }
+        free(want);
+    }
+}
+
+Test(output_parts, no_rows_and_wrong_order)
+{
+    static const char *const names[] = {"a"};
+    sq_value rows[] = {integer(1), integer(2)};
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *fp = open_memstream(&buf, &size);
+    out_writer *w = out_new(OUT_JSON, fp, names, 1, NULL);
+    out_writer *part = out_new_part(OUT_JSON, names, 1, NULL);
+    cr_assert(fp && w && part);
+    cr_assert_eq(out_row(w, &rows[0]), 0);
+    out_part_reset(part, 1);
+    cr_expect_eq(out_add_part(w, part), 0, "a part without rows adds nothing");
+    out_part_reset(part, 2);
+    cr_assert_eq(out_row(part, &rows[1]), 0);
+    errno = 0;
+    cr_expect_eq(out_add_part(w, part), -1, "a part that starts past the rows written");
+    cr_expect_eq(errno, EINVAL);
+    out_free(w);
+    out_free(part);
+    fclose(fp);
+    free(buf);
+
+    buf = NULL;
+    fp = open_memstream(&buf, &size);
+    w = out_new(OUT_JSON, fp, names, 1, NULL);
+    part = out_new_part(OUT_JSON, names, 1, NULL);
+    cr_assert(fp && w && part);
+    cr_assert_eq(out_row(w, &rows[0]), 0);
+    out_part_reset(part, 1);
+    cr_assert_eq(out_add_part(w, part), 0);
+    cr_assert_eq(out_row(part, &rows[1]), 0);
+    cr_assert_eq(out_add_part(w, part), 0);
+    cr_assert_eq(out_finish(w), 0);
+    out_free(w);
+    out_free(part);
+    fclose(fp);
+    cr_expect_str_eq(buf, "[\n{\"a\":1},\n{\"a\":2}\n]\n");
+    free(buf);
+
+    errno = 0;
+    cr_expect_null(out_new_part(OUT_TABLE, names, 1, NULL), "a table fits widths to every row");
+    cr_expect_eq(errno, EINVAL);
+}
+
 /* ---- csv ---- */
 
 Test(output_csv, kinds_and_header)

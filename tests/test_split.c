@@ -369,3 +369,45 @@ Test(split, command_line, .timeout = 300)
     }
     unlink(file);
 }
+
+/* Writing: with -j 2 a second thread formats every other block of EMIT_BLOCK_ROWS rows; the
+ * bytes are those of -j 1, in every format but table (always written by one thread), with the
+ * last block short, and when the output cannot be written. */
+Test(split, list_formatted_by_two_threads, .timeout = 300)
+{
+    char file[] = "/tmp/sessq-split-input-XXXXXX";
+    int fd = mkstemp(file);
+    cr_assert_geq(fd, 0);
+    size_t len;
+    char *text = generate(4 * 4096 + 1000, ODD_TIMES | DUPLICATES, &len);
+    cr_assert_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    free(text);
+    const char *lists[] = {"list -f csv",
+                           "list -f json",
+                           "list -f ndjson",
+                           "list -f md",
+                           "list -f csv -F name,end,id --sort=-end,id",
+                           "list -f ndjson -n 4097",
+                           "list -f table"};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        char args[128];
+        int status;
+        snprintf(args, sizeof args, "%s -j 1", lists[i]);
+        char *one = run("", args, file, &status);
+        cr_expect_eq(WEXITSTATUS(status), 0, "%s", args);
+        snprintf(args, sizeof args, "%s -j 2", lists[i]);
+        char *two = run("", args, file, &status);
+        cr_expect_eq(WEXITSTATUS(status), 0, "%s", args);
+        cr_expect(strlen(one) > 4 * 4096 * 50, "%s: %zu bytes", lists[i], strlen(one));
+        cr_expect(strcmp(one, two) == 0, "%s: -j 1 and -j 2 differ", lists[i]);
+        free(one);
+        free(two);
+    }
+    int status;
+    char *full = run("", "list -f ndjson -j 2 -o /dev/full", file, &status);
+    cr_expect_eq(WEXITSTATUS(status), 74, "%s", full);
+    cr_expect(strstr(full, "No space left") != NULL, "%s", full);
+    free(full);
+    unlink(file);
+}
