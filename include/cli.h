@@ -161,11 +161,12 @@ bool cli_should_write(const cli_common *c, sq_exit status);
 /* Fills vals[0..ncols) for output row i; text may point into scratch[0..ncols), the calling
  * thread's own. Called from two threads at once for long outputs: it must only read ctx. */
 typedef void (*cli_row_fn)(void *ctx, size_t i, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ]);
+/* The rows cli_emit() formats at a time on one thread. */
+#define EMIT_BLOCK_ROWS 4096
 /* Writes nrows rows of ncols columns named `names` in the chosen format to -o or standard
  * output (atomically for a file), with `note` under a table. With --jobs above 1, a second
  * thread formats every other block of EMIT_BLOCK_ROWS rows (but for a table, which must see
  * every row first); the bytes are the same. SQ_EXIT_OK or SQ_EXIT_IOERR. */
-#define EMIT_BLOCK_ROWS 4096
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
                  cli_row_fn fill, void *ctx, const char *note);
 

@@ -214,11 +214,11 @@ static void item_free(item *it)
     it->spans = NULL;
 }
 
-/* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
- * memory. */
 /* Whether the item is a file to read (not an argument that failed to list). */
 static bool wanted(const item *it) { return it->path && !it->no_dumps && !it->list_error.code; }
 
+/* Appends the files an argument names, or the problem it has, to *items. 0, or -1 when out of
+ * memory. */
 static int list_argument(const char *arg, item **items, size_t *n, size_t *cap)
 {
     sq_error err = {0};
@@ -1114,115 +1114,120 @@ sq_exit cli_load(const cli_common *c, char *const *args, size_t nargs, tbl_table
     return status;
 }
 
-/* Blocks of rows formatted by a second thread into two parts in turn, while the main thread
- * writes the blocks between them and then each part, in order. */
+/* The rows of cli_emit(), in blocks of EMIT_BLOCK_ROWS: the even ones formatted by the main
+ * thread straight into its writer; the odd ones too, or, when a helper thread was started, by
+ * the helper into two parts in turn, which the main thread writes in order between its own. */
 typedef struct {
-    const cli_row_fn fill;
+    cli_row_fn fill;
     void *ctx;
-    size_t nrows, ncols;
+    size_t nrows;
+    bool helped;
     out_writer *part[2];
     size_t held[2]; /* the block a part holds, ready to be written; SIZE_MAX: free */
     bool stop;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    sq_value *vals;
+    pthread_t helper;
+    sq_value *vals; /* the helper's */
     char (*scratch)[SES_TIME_BUFSZ];
 } emitter;
 
-static size_t block_end(size_t b, size_t nrows)
+static size_t block_end(const emitter *e, size_t b)
 {
-    return (b + 1) * EMIT_BLOCK_ROWS < nrows ? (b + 1) * EMIT_BLOCK_ROWS : nrows;
+    return (b + 1) * EMIT_BLOCK_ROWS < e->nrows ? (b + 1) * EMIT_BLOCK_ROWS : e->nrows;
 }
 
-/* The odd blocks, each into the part that is free; a failure stays in the part. */
+/* The part odd block b goes to. */
+static size_t part_of(size_t b) { return b / 2 % 2; }
+
+/* The helper: the odd blocks, each into its part once that is free; a failure stays in the
+ * part, for out_add_part() to tell. */
 static void *format_blocks(void *arg)
 {
     emitter *e = arg;
     for (size_t b = 1; b * EMIT_BLOCK_ROWS < e->nrows; b += 2) {
-        out_writer *part = e->part[b / 2 % 2];
+        out_writer *part = e->part[part_of(b)];
         pthread_mutex_lock(&e->lock);
-        while (!e->stop && e->held[b / 2 % 2] != SIZE_MAX)
+        while (!e->stop && e->held[part_of(b)] != SIZE_MAX)
             pthread_cond_wait(&e->changed, &e->lock);
         bool stop = e->stop;
         pthread_mutex_unlock(&e->lock);
         if (stop)
             break;
         out_part_reset(part, b * EMIT_BLOCK_ROWS);
-        for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(b, e->nrows); i++) {
+        for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(e, b); i++) {
             e->fill(e->ctx, i, e->vals, e->scratch);
             out_row(part, e->vals);
         }
         pthread_mutex_lock(&e->lock);
-        e->held[b / 2 % 2] = b;
+        e->held[part_of(b)] = b;
         pthread_cond_broadcast(&e->changed);
         pthread_mutex_unlock(&e->lock);
     }
     return NULL;
 }
 
-/* The blocks in order: the even ones formatted here, the odd ones taken from their part. */
+/* The main thread: every block in order; 0, or -1 (errno set) as out_row(). */
 static int write_blocks(emitter *e, out_writer *w, sq_value *vals, char (*scratch)[SES_TIME_BUFSZ])
 {
     int rc = 0;
     for (size_t b = 0; b * EMIT_BLOCK_ROWS < e->nrows && rc == 0; b++) {
-        if (b % 2 == 0) {
-            for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(b, e->nrows) && rc == 0; i++) {
+        if (b % 2 == 0 || !e->helped) {
+            for (size_t i = b * EMIT_BLOCK_ROWS; i < block_end(e, b) && rc == 0; i++) {
                 e->fill(e->ctx, i, vals, scratch);
                 rc = out_row(w, vals);
             }
             continue;
         }
         pthread_mutex_lock(&e->lock);
-        while (e->held[b / 2 % 2] != b)
+        while (e->held[part_of(b)] != b)
             pthread_cond_wait(&e->changed, &e->lock);
         pthread_mutex_unlock(&e->lock);
-        rc = out_add_part(w, e->part[b / 2 % 2]);
+        rc = out_add_part(w, e->part[part_of(b)]);
         pthread_mutex_lock(&e->lock);
-        e->held[b / 2 % 2] = SIZE_MAX;
+        e->held[part_of(b)] = SIZE_MAX;
         pthread_cond_broadcast(&e->changed);
         pthread_mutex_unlock(&e->lock);
     }
     return rc;
 }
 
-/* Writes the rows with a second thread formatting every other block; -1 before any row is
- * written when that cannot be set up (then the caller writes them alone). */
-static int emit_in_parallel(const cli_common *c, out_writer *w, const char *const *names,
-                            size_t ncols, size_t nrows, cli_row_fn fill, void *ctx, sq_value *vals,
-                            char (*scratch)[SES_TIME_BUFSZ])
+static void free_helper(emitter *e)
 {
-    emitter e = {
-        fill,
-        ctx,
-        nrows,
-        ncols,
-        {out_new_part(c->fmt, names, ncols, &c->out), out_new_part(c->fmt, names, ncols, &c->out)},
-        {SIZE_MAX, SIZE_MAX},
-        false,
-        PTHREAD_MUTEX_INITIALIZER,
-        PTHREAD_COND_INITIALIZER,
-        calloc(ncols ? ncols : 1, sizeof *e.vals),
-        calloc(ncols ? ncols : 1, sizeof *e.scratch)};
-    pthread_t helper;
-    int rc = -1, saved = 0;
-    if (e.part[0] && e.part[1] && e.vals && e.scratch &&
-        pthread_create(&helper, NULL, format_blocks, &e) == 0) {
-        rc = write_blocks(&e, w, vals, scratch) == 0 ? 0 : -2;
-        saved = errno;
-        pthread_mutex_lock(&e.lock);
-        e.stop = true;
-        pthread_cond_broadcast(&e.changed);
-        pthread_mutex_unlock(&e.lock);
-        pthread_join(helper, NULL);
-    }
-    out_free(e.part[0]);
-    out_free(e.part[1]);
-    free(e.vals);
-    free(e.scratch);
-    pthread_mutex_destroy(&e.lock);
-    pthread_cond_destroy(&e.changed);
+    out_free(e->part[0]);
+    out_free(e->part[1]);
+    free(e->vals);
+    free(e->scratch);
+}
+
+/* Starts the helper; e->helped says whether it could be (else nothing is held). */
+static void start_helper(emitter *e, const cli_common *c, const char *const *names, size_t ncols)
+{
+    e->part[0] = out_new_part(c->fmt, names, ncols, &c->out);
+    e->part[1] = out_new_part(c->fmt, names, ncols, &c->out);
+    e->vals = calloc(ncols ? ncols : 1, sizeof *e->vals);
+    e->scratch = calloc(ncols ? ncols : 1, sizeof *e->scratch);
+    e->helped = e->part[0] && e->part[1] && e->vals && e->scratch;
+    if (e->helped && pthread_create(&e->helper, NULL, format_blocks, e) == 0)
+        return;
+    free_helper(e);
+    e->helped = false;
+}
+
+/* Stops the helper (it may be waiting for a part the main thread, failing, never took) and
+ * frees what it held, keeping errno. */
+static void stop_helper(emitter *e)
+{
+    int saved = errno;
+    pthread_mutex_lock(&e->lock);
+    e->stop = true;
+    pthread_cond_broadcast(&e->changed);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->helper, NULL);
+    free_helper(e);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->changed);
     errno = saved;
-    return rc;
 }
 
 sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, size_t nrows,
@@ -1237,17 +1242,19 @@ sq_exit cli_emit(const cli_common *c, const char *const *names, size_t ncols, si
     out_writer *w = out_new(c->fmt, out_file_stream(file), names, ncols, &opt);
     sq_value *vals = calloc(ncols ? ncols : 1, sizeof *vals);
     char(*scratch)[SES_TIME_BUFSZ] = calloc(ncols ? ncols : 1, sizeof *scratch);
+    emitter e = {.fill = fill,
+                 .ctx = ctx,
+                 .nrows = nrows,
+                 .held = {SIZE_MAX, SIZE_MAX},
+                 .lock = PTHREAD_MUTEX_INITIALIZER,
+                 .changed = PTHREAD_COND_INITIALIZER};
     int rc = w && vals && scratch ? 0 : (errno = ENOMEM, -1);
-    size_t done = 0;
-    if (rc == 0 && c->read.jobs > 1 && c->fmt != OUT_TABLE && nrows > EMIT_BLOCK_ROWS) {
-        int parallel = emit_in_parallel(c, w, names, ncols, nrows, fill, ctx, vals, scratch);
-        done = parallel == -1 ? 0 : nrows;
-        rc = parallel == -2 ? -1 : 0;
-    }
-    for (size_t i = done; i < nrows && rc == 0; i++) {
-        fill(ctx, i, vals, scratch);
-        rc = out_row(w, vals);
-    }
+    if (rc == 0 && c->read.jobs > 1 && c->fmt != OUT_TABLE && nrows > EMIT_BLOCK_ROWS)
+        start_helper(&e, c, names, ncols);
+    if (rc == 0)
+        rc = write_blocks(&e, w, vals, scratch);
+    if (e.helped)
+        stop_helper(&e);
     if (rc == 0 && note)
         out_note(w, note);
     if (rc == 0)
