@@ -204,7 +204,6 @@ static bool is_null(const sq_value *v)
     }
 }
 
-/* The shortest of %.15g, %.16g and %.17g that reads back as the same double. */
 /* An integer in decimal, as "%" PRId64 writes it, without stdio's format parsing: a list
  * writes one or more per row. buf holds at least 21 bytes. */
 static size_t format_int(int64_t i, char *buf)
@@ -223,6 +222,7 @@ static size_t format_int(int64_t i, char *buf)
     return len;
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back as the same double. */
 static size_t format_real(double r, char *buf, size_t size)
 {
     for (int prec = 15; prec < 17; prec++) {

@@ -321,6 +321,12 @@ static uint32_t row_hash(uint8_t source, uint32_t id_hash)
     return (uint32_t)sq_mix((uint64_t)source << 32 | id_hash);
 }
 
+/* Asks for the index slot of a row hash ahead of its probe; only a hint. */
+static void fetch_slot(const tbl_table *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->row_slots[hash & t->row_mask], 1);
+}
+
 /* A new index of mask + 1 slots holding the rows that are still there (a rollback drops the
  * last ones). */
 static int rehash_rows(tbl_table *t, size_t mask)
@@ -533,8 +539,7 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
      * now, so that it has arrived by the time that row is added. */
     if (r + PREFETCH_AHEAD < src->nrows && dst->row_slots) {
         const row *ahead = &src->rows[r + PREFETCH_AHEAD];
-        uint32_t h = row_hash(ahead->source, src->strs[ahead->text[ID] - 1].hash);
-        __builtin_prefetch(&dst->row_slots[h & dst->row_mask], 1);
+        fetch_slot(dst, row_hash(ahead->source, src->strs[ahead->text[ID] - 1].hash));
     }
     const row *y = &src->rows[r];
     const pooled *id = &src->strs[y->text[ID] - 1];
@@ -630,8 +635,7 @@ void tbl_prefetch(const tbl_table *t, ses_source source, const char *id, size_t 
 {
     if (t->log || t->row_mask < PREFETCH_MIN_SLOTS)
         return;
-    uint32_t h = row_hash((uint8_t)source, hash_text(id, len));
-    __builtin_prefetch(&t->row_slots[h & t->row_mask], 1);
+    fetch_slot(t, row_hash((uint8_t)source, hash_text(id, len)));
 }
 
 size_t tbl_find(const tbl_table *t, ses_source source, const char *id, size_t len)
