@@ -181,6 +181,13 @@ static void check_text(size_t g, const char *name, const char *want)
     check_text_n(g, name, want, strlen(want));
 }
 
+/* Group g's value of the key `name` and its count. */
+static void check_group(size_t g, const char *name, const char *want, int64_t count)
+{
+    check_text(g, name, want);
+    check_int(g, "count", count);
+}
+
 /* success, warning, failed, running, canceled, other */
 static void check_outcomes(size_t g, int64_t success, int64_t warning, int64_t failed,
                            int64_t running, int64_t canceled, int64_t other)
@@ -306,20 +313,17 @@ Test(stats, status_counts_and_success_rate)
     compute(by, 1);
     cr_assert_eq(st_groups(R), 3);
 
-    check_text(0, "name", "mixed");
-    check_int(0, "count", 12);
+    check_group(0, "name", "mixed", 12);
     /* Failed and Error are failed; Stopped, None, NotConfigured, Unknown, Succeeded and null
      * are other */
     check_outcomes(0, 1, 1, 2, 1, 1, 6);
     check_ratio(0, "success_rate", 1.0 / 11.0); /* 1 / (12 - 1) */
 
-    check_text(1, "name", "running");
-    check_int(1, "count", 2);
+    check_group(1, "name", "running", 2);
     check_outcomes(1, 0, 0, 0, 2, 0, 0);
     check_null(1, "success_rate"); /* 0 / (2 - 2) */
 
-    check_text(2, "name", "some");
-    check_int(2, "count", 6);
+    check_group(2, "name", "some", 6);
     check_outcomes(2, 3, 0, 1, 2, 0, 0);
     check_ratio(2, "success_rate", 0.75); /* 3 / (6 - 2) */
 }
@@ -560,8 +564,7 @@ Test(stats, groups_in_byte_order_null_last)
     check_text(1, "name", "B");
     check_text(2, "name", "Vesp");
     check_text(3, "name", "Vesp2");
-    check_text(4, "name", "Vex");
-    check_int(4, "count", 2);
+    check_group(4, "name", "Vex", 2);
     check_text(5, "name", "a");
     check_text_n(6, "name", "a\0b", 3);
     check_text(7, "name", "ab");
@@ -587,23 +590,19 @@ Test(stats, two_keys_order_key_by_key)
      * (null, null) 2 */
     cr_assert_eq(st_groups(R), 6);
     check_text(0, "name", "A");
-    check_text(0, "status", "Success");
-    check_int(0, "count", 1);
+    check_group(0, "status", "Success", 1);
     check_text(1, "name", "X");
-    check_text(1, "status", "Failed");
-    check_int(1, "count", 1);
+    check_group(1, "status", "Failed", 1);
     check_int(1, "failed", 1);
     check_text(2, "name", "X");
-    check_text(2, "status", "Success");
-    check_int(2, "count", 2);
+    check_group(2, "status", "Success", 2);
     check_int(2, "success", 2);
     check_text(3, "name", "X");
     check_null(3, "status");
     check_int(3, "count", 1);
     check_int(3, "other", 1);
     check_null(4, "name");
-    check_text(4, "status", "Failed");
-    check_int(4, "count", 1);
+    check_group(4, "status", "Failed", 1);
     check_null(5, "name");
     check_null(5, "status");
     check_int(5, "count", 2);
@@ -619,11 +618,9 @@ Test(stats, tuples_do_not_run_together)
     compute(by, 2);
     cr_assert_eq(st_groups(R), 2);
     check_text(0, "name", "a");
-    check_text(0, "status", "bc");
-    check_int(0, "count", 2);
+    check_group(0, "status", "bc", 2);
     check_text(1, "name", "ab");
-    check_text(1, "status", "c");
-    check_int(1, "count", 1);
+    check_group(1, "status", "c", 1);
 }
 
 /* ---- derived and number keys -------------------------------------------------------------- */
@@ -643,10 +640,8 @@ Test(stats, by_day)
     static const ses_key by[] = {K_DAY};
     compute(by, 1);
     cr_assert_eq(st_groups(R), 3);
-    check_text(0, "day", "2022-01-31");
-    check_int(0, "count", 1);
-    check_text(1, "day", "2022-02-01");
-    check_int(1, "count", 3);
+    check_group(0, "day", "2022-01-31", 1);
+    check_group(1, "day", "2022-02-01", 3);
     check_time(1, "first_start", "2022-02-01T00:10:00Z");
     check_time(1, "last_start", "2022-02-01T05:00:00Z");
     check_null(2, "day");
@@ -660,10 +655,8 @@ Test(stats, by_month)
     static const ses_key by[] = {K_MONTH};
     compute(by, 1);
     cr_assert_eq(st_groups(R), 3);
-    check_text(0, "month", "2022-01");
-    check_int(0, "count", 1);
-    check_text(1, "month", "2022-02");
-    check_int(1, "count", 3);
+    check_group(0, "month", "2022-01", 1);
+    check_group(1, "month", "2022-02", 3);
     check_null(2, "month");
     check_int(2, "count", 1);
 }
@@ -674,14 +667,11 @@ Test(stats, by_hour)
     static const ses_key by[] = {K_HOUR};
     compute(by, 1);
     cr_assert_eq(st_groups(R), 4);
-    check_text(0, "hour", "2022-01-31T23");
-    check_int(0, "count", 1);
-    check_text(1, "hour", "2022-02-01T00");
-    check_int(1, "count", 2);
+    check_group(0, "hour", "2022-01-31T23", 1);
+    check_group(1, "hour", "2022-02-01T00", 2);
     check_time(1, "first_start", "2022-02-01T00:10:00Z");
     check_time(1, "last_start", "2022-02-01T00:50:00Z");
-    check_text(2, "hour", "2022-02-01T05");
-    check_int(2, "count", 1);
+    check_group(2, "hour", "2022-02-01T05", 1);
     check_null(3, "hour");
     check_int(3, "count", 1);
 }
@@ -702,8 +692,7 @@ Test(stats, by_number_key_in_text_order)
     check_int(0, "processed_objects_total", -1);
     check_text(1, "processed_objects", "10");
     check_text(2, "processed_objects", "100");
-    check_text(3, "processed_objects", "9");
-    check_int(3, "count", 2);
+    check_group(3, "processed_objects", "9", 2);
     check_int(3, "processed_objects_total", 18);
     check_null(4, "processed_objects");
     check_int(4, "processed_objects_total", 0);
@@ -742,10 +731,8 @@ Test(stats, by_source)
     static const ses_key by[] = {K_SOURCE};
     compute(by, 1);
     cr_assert_eq(st_groups(R), 2);
-    check_text(0, "source", "azure-job");
-    check_int(0, "count", 2);
-    check_text(1, "source", "vb365-retrieval");
-    check_int(1, "count", 1);
+    check_group(0, "source", "azure-job", 2);
+    check_group(1, "source", "vb365-retrieval", 1);
 }
 
 /* ---- rows, lifetime, size ----------------------------------------------------------------- */
@@ -762,8 +749,7 @@ Test(stats, only_the_given_rows_count)
     static const ses_key by[] = {K_NAME};
     compute_rows(rows, LEN(rows), by, 1);
     cr_assert_eq(st_groups(R), 1);
-    check_text(0, "name", "a");
-    check_int(0, "count", 3);
+    check_group(0, "name", "a", 3);
     check_outcomes(0, 1, 0, 1, 1, 0, 0);
     check_ratio(0, "success_rate", 0.5); /* 1 / (3 - 1) */
     /* {2, 4, 5}: p50 rank 2, p95 rank 3 */
@@ -926,23 +912,16 @@ Test(stats, days_and_hours_around_midnight_before_and_after_1970)
     static const ses_key by_day[] = {K_DAY};
     compute(by_day, 1);
     cr_assert_eq(st_groups(R), 2);
-    check_text(0, "day", "1969-12-31");
-    check_int(0, "count", 4);
-    check_text(1, "day", "1970-01-01");
-    check_int(1, "count", 3);
+    check_group(0, "day", "1969-12-31", 4);
+    check_group(1, "day", "1970-01-01", 3);
     static const ses_key by_hour[] = {K_HOUR};
     compute(by_hour, 1);
     cr_assert_eq(st_groups(R), 5);
-    check_text(0, "hour", "1969-12-31T00");
-    check_int(0, "count", 1);
-    check_text(1, "hour", "1969-12-31T22");
-    check_int(1, "count", 1);
-    check_text(2, "hour", "1969-12-31T23");
-    check_int(2, "count", 2);
-    check_text(3, "hour", "1970-01-01T00");
-    check_int(3, "count", 2);
-    check_text(4, "hour", "1970-01-01T01");
-    check_int(4, "count", 1);
+    check_group(0, "hour", "1969-12-31T00", 1);
+    check_group(1, "hour", "1969-12-31T22", 1);
+    check_group(2, "hour", "1969-12-31T23", 2);
+    check_group(3, "hour", "1970-01-01T00", 2);
+    check_group(4, "hour", "1970-01-01T01", 1);
 }
 
 /* More keys than rows are remembered by: the tuple alone decides. */
