@@ -169,7 +169,10 @@ static const entry *lookup(const entry *table, const char *key, size_t n)
 }
 
 /* Record keys are looked up for every key of every session: a small hash on the length and
- * the first and last letters (any case) leads to the one entry that can match, or to none. */
+ * the first and last letters (any case) leads to the one entry that can match, or to none.
+ * The factors give each key of the table a bucket of its own, so that no key of every session
+ * ("creationTime" did) is looked for in the whole table; a key added later that collides still
+ * works, through the shared bucket. */
 #define RECORD_BUCKETS 256
 #define SHARED_BUCKET 255 /* two entries fall here: scan the table */
 static uint8_t record_index[RECORD_BUCKETS];
@@ -177,7 +180,7 @@ static pthread_once_t record_index_once = PTHREAD_ONCE_INIT;
 
 static unsigned bucket_of(const char *key, size_t n)
 {
-    return (unsigned)(n * 7 + (unsigned)(key[0] | 0x20) * 3 + (unsigned)(key[n - 1] | 0x20)) %
+    return (unsigned)(n * 7 + (unsigned)(key[0] | 0x20) * 2 + (unsigned)(key[n - 1] | 0x20) * 7) %
            RECORD_BUCKETS;
 }
 
