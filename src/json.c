@@ -805,11 +805,29 @@ static json_token push(json_parser *p, uchar is_object, uint64_t off)
     return is_object ? JSON_OBJECT_BEGIN : JSON_ARRAY_BEGIN;
 }
 
+/* The separator that most often follows at once (a value's ',', a key's ':') is taken as soon
+ * as its token ends: the next token then starts without a round through next_token()'s loop for
+ * the separator alone. Where it is not there yet (space, the end of the chunk), the loop takes
+ * it as before, so chunking cannot change the tokens. */
+static bool take_byte(json_parser *p, uchar c)
+{
+    if (p->pos < p->len && p->buf[p->pos] == c) {
+        p->pos++;
+        return true;
+    }
+    return false;
+}
+
 static void value_done(json_parser *p)
 {
-    p->want = p->depth ? X_COMMA_OR_END : X_DOC_END;
-    if (!p->depth)
+    if (!p->depth) {
+        p->want = X_DOC_END;
         p->seen_document = true;
+    } else if (take_byte(p, ',')) {
+        p->want = p->stack[p->depth - 1] ? X_KEY : X_VALUE;
+    } else {
+        p->want = X_COMMA_OR_END;
+    }
 }
 
 static json_token pop(json_parser *p)
@@ -823,7 +841,7 @@ static json_token pop(json_parser *p)
 static json_token string_done(json_parser *p)
 {
     if (p->want == X_KEY || p->want == X_KEY_OR_END) {
-        p->want = X_COLON;
+        p->want = take_byte(p, ':') ? X_VALUE : X_COLON;
         return JSON_KEY;
     }
     value_done(p);

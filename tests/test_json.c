@@ -60,6 +60,22 @@ Test(json, object_tokens_with_offsets)
         "@43 null\n@47 ]\n@50 K:o\n@55 {\n@56 }\n@57 }\n");
 }
 
+/* A ':' or ',' touching the token before it is taken with that token; the tokens, offsets and
+ * errors must be those of separators written apart. */
+Test(json, separators_right_after_a_token)
+{
+    expect_tokens("{\"a\":\"x\",\"b\":{\"c\":[1,\"y\",{}],\"d\":null},\"e\":2}", 0,
+                  "@0 {\n@1 K:a\n@5 S:x\n@9 K:b\n@13 {\n@14 K:c\n@18 [\n@19 N:1\n@21 S:y\n@25 {\n"
+                  "@26 }\n@27 ]\n@29 K:d\n@33 null\n@37 }\n@39 K:e\n@43 N:2\n@44 }\n");
+    expect_tokens("[1 ,\"y\" , {} ]", 0, "@0 [\n@1 N:1\n@4 S:y\n@10 {\n@11 }\n@13 ]\n");
+    expect_error("{\"a\"1}", 6, 0, JSON_ERR_SYNTAX, 1, 5);
+    expect_error("{\"a\"::1}", 8, 0, JSON_ERR_SYNTAX, 1, 6);
+    expect_error("[1,,2]", 6, 0, JSON_ERR_SYNTAX, 1, 4);
+    expect_error("{\"a\":1,,}", 9, 0, JSON_ERR_SYNTAX, 1, 8);
+    expect_error("{\"a\":", 5, 0, JSON_ERR_TRUNCATED, 1, 6);
+    expect_error("[1,", 3, 0, JSON_ERR_TRUNCATED, 1, 4);
+}
+
 Test(json, top_level_scalars)
 {
     expect_tokens("42", 0, "@0 N:42\n");
