@@ -331,6 +331,9 @@ static size_t skip_space(const uchar *s, size_t i, size_t n)
 {
     if (i < n && !is_space(s[i]))
         return i;
+    /* A ':' is mostly followed by one space, then the value. */
+    if (i + 1 < n && s[i] == ' ' && !is_space(s[i + 1]))
+        return i + 1;
 #ifdef SIMD_X86
     json_simd l = level();
     if (l != JSON_SIMD_SCALAR && i + 16 <= n) {
