@@ -821,13 +821,16 @@ static bool take_byte(json_parser *p, uchar c)
     return false;
 }
 
+/* What a ',' inside the current container leads to. */
+static expect after_comma(const json_parser *p) { return p->stack[p->depth - 1] ? X_KEY : X_VALUE; }
+
 static void value_done(json_parser *p)
 {
     if (!p->depth) {
         p->want = X_DOC_END;
         p->seen_document = true;
     } else if (take_byte(p, ',')) {
-        p->want = p->stack[p->depth - 1] ? X_KEY : X_VALUE;
+        p->want = after_comma(p);
     } else {
         p->want = X_COMMA_OR_END;
     }
@@ -1069,7 +1072,7 @@ static json_token after_value(json_parser *p, uchar c, json_value *v)
     v->offset = off;
     if (c == ',') {
         p->pos++;
-        p->want = in_object ? X_KEY : X_VALUE;
+        p->want = after_comma(p);
         return JSON_NEED_MORE; /* no token: the caller goes on */
     }
     if (c == (in_object ? '}' : ']')) {
