@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "session.h"
 
@@ -373,6 +374,65 @@ Test(parse_time, invalid_shapes)
     assert_bad_time("+022-01-28T20:03:52Z");
     assert_bad_time("2022-01-28T20:03:52.2-");
     assert_bad_time(" 2022-01-28T20:03:52Z");
+}
+
+/* What a timestamp of the form "YYYY-MM-DDTHH:MM:SS.fffffffZ" stands for, worked out apart from
+ * the parser: fields read a digit at a time, the calendar left to timegm(). False when a field
+ * is out of range (timegm() would move the date on) or a digit is missing. */
+static bool reference_time(const char *s, int64_t *ticks)
+{
+    static const char form[] = "0000-00-00T00:00:00.0000000Z";
+    int64_t v[8] = {0};
+    int field = 0;
+    for (size_t i = 0; form[i]; i++) {
+        if (form[i] != '0') {
+            bool same = s[i] == form[i] || (i == 10 && (s[i] == 't' || s[i] == ' '));
+            if (!same)
+                return false;
+            field++;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v[field] = v[field] * 10 + (s[i] - '0');
+    }
+    struct tm tm = {.tm_year = (int)v[0] - 1900,
+                    .tm_mon = (int)v[1] - 1,
+                    .tm_mday = (int)v[2],
+                    .tm_hour = (int)v[3],
+                    .tm_min = (int)v[4],
+                    .tm_sec = (int)v[5]};
+    struct tm asked = tm;
+    time_t secs = timegm(&tm);
+    if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 || v[5] > 59 ||
+        tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon)
+        return false;
+    *ticks = (int64_t)secs * SEC + v[6];
+    return true;
+}
+
+Test(parse_time, every_byte_of_every_field_against_a_reference)
+{
+    /* The fields are checked eight bytes at a time: each byte of each one is set to every value
+     * in turn, and the parser must agree with the reference on accepting and on the instant. */
+    const char *samples[] = {"2022-01-28T20:03:52.2661234Z", "2024-02-29T23:59:59.9999999Z",
+                             "0001-01-01T00:00:00.0000000Z", "1900-12-31T09:09:09.0909090Z"};
+    for (size_t k = 0; k < sizeof samples / sizeof samples[0]; k++) {
+        for (size_t i = 0; i + 1 < strlen(samples[k]); i++) {
+            for (int b = 1; b < 256; b++) {
+                char s[32];
+                snprintf(s, sizeof s, "%s", samples[k]);
+                s[i] = (char)b;
+                int64_t want = 0, got = 42;
+                bool ok = reference_time(s, &want);
+                int rc = ses_parse_time(s, strlen(s), &got);
+                cr_assert_eq(rc, ok ? 0 : -1, "\"%s\": %d, the reference says %s", s, rc,
+                             ok ? "valid" : "invalid");
+                if (ok)
+                    cr_assert_eq(got, want, "\"%s\"", s);
+            }
+        }
+    }
 }
 
 Test(parse_time, length_bounds_the_text)
