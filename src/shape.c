@@ -184,11 +184,27 @@ static unsigned bucket_of(const char *key, size_t n)
            RECORD_BUCKETS;
 }
 
+/* The fields that go into a session, with their slots there: asking session.c for each slot of
+ * each record cost more than copying the values. */
+typedef struct {
+    field f;
+    int slot;
+} placement;
+static placement text_places[NFIELDS], num_places[NFIELDS];
+static size_t ntext_places, nnum_places;
+
 static void index_record_keys(void)
 {
     for (uint8_t i = 0; record_keys[i].name; i++) {
         uint8_t *b = &record_index[bucket_of(record_keys[i].name, record_keys[i].len)];
         *b = *b ? SHARED_BUCKET : (uint8_t)(i + 1);
+    }
+    /* K_SOURCE (0) in these maps means "not this kind of key". */
+    for (field f = F_ID; f < NFIELDS; f++) {
+        if (text_key_of[f])
+            text_places[ntext_places++] = (placement){f, ses_text_slot(text_key_of[f])};
+        if (int_key_of[f])
+            num_places[nnum_places++] = (placement){f, ses_num_slot(int_key_of[f])};
     }
 }
 
@@ -558,13 +574,10 @@ static int add_record(shp_reader *r, const collector *c, ses_source src)
     memset(&raw, 0, sizeof raw);
     for (int k = 0; k < SES_NNUM; k++)
         raw.s.num[k] = SES_NULL;
-    /* K_SOURCE (0) in these maps means "not this kind of key". */
-    for (field f = F_ID; f < NFIELDS; f++) {
-        if (text_key_of[f])
-            raw.s.text[ses_text_slot(text_key_of[f])] = text_of(c, f);
-        if (int_key_of[f])
-            raw.s.num[ses_num_slot(int_key_of[f])] = integer_of(c, f);
-    }
+    for (size_t i = 0; i < ntext_places; i++)
+        raw.s.text[text_places[i].slot] = text_of(c, text_places[i].f);
+    for (size_t i = 0; i < nnum_places; i++)
+        raw.s.num[num_places[i].slot] = integer_of(c, num_places[i].f);
     raw.start_text = string_of(c, F_START);
     raw.end_text = string_of(c, F_END);
     raw.duration_text = string_of(c, F_DURATION);
