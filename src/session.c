@@ -271,28 +271,27 @@ static bool date_at(const char *p, int64_t *days)
     return true;
 }
 
-/* Hours 0-23 at h and minutes 0-59 at m as ticks. */
+/* Hours 0-23, minutes 0-59 and seconds 0-59 (-1: not digits) as ticks since midnight. */
+static bool clock_ticks(int hh, int mm, int ss, int64_t *ticks)
+{
+    if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
+        return false;
+    *ticks = hh * TICKS_PER_HOUR + mm * TICKS_PER_MINUTE + ss * SES_TICKS_PER_SECOND;
+    return true;
+}
+
+/* Hours at h and minutes at m, two digits each, as ticks. */
 static bool hours_minutes(const char *h, const char *m, int64_t *ticks)
 {
-    int hh = fixed_digits(h, 2);
-    int mm = fixed_digits(m, 2);
-    if (hh < 0 || hh > 23 || mm < 0 || mm > 59)
-        return false;
-    *ticks = hh * TICKS_PER_HOUR + mm * TICKS_PER_MINUTE;
-    return true;
+    return clock_ticks(fixed_digits(h, 2), fixed_digits(m, 2), 0, ticks);
 }
 
 /* "HH:MM:SS" at p (8 bytes) as ticks since midnight. */
 static bool clock_at(const char *p, int64_t *ticks)
 {
     uint64_t x;
-    if (!match8(p, "00:00:00", &x))
-        return false;
-    int hh = two_lanes(x, 0), mm = two_lanes(x, 3), ss = two_lanes(x, 6);
-    if (hh > 23 || mm > 59 || ss > 59)
-        return false;
-    *ticks = hh * TICKS_PER_HOUR + mm * TICKS_PER_MINUTE + ss * SES_TICKS_PER_SECOND;
-    return true;
+    return match8(p, "00:00:00", &x) &&
+           clock_ticks(two_lanes(x, 0), two_lanes(x, 3), two_lanes(x, 6), ticks);
 }
 
 /* All of p..p+n as a zone designator: nothing or Z (UTC), ±hh:mm or ±hhmm. */
