@@ -63,6 +63,15 @@ void tbl_set_limit(tbl_table *t, size_t bytes);
 /* The bound tbl_set_limit() set (0: none). */
 size_t tbl_limit(const tbl_table *t);
 size_t tbl_memory(const tbl_table *t);
+/* Counts what log `log` holds against the limit of `owner` (or of the table `owner` is itself
+ * charged to), from now until it is freed: the log may grow only while the owner's memory and
+ * that of every log charged to it stay within the limit, while the owner is bound by its own
+ * memory alone, as when it reads by itself. Logs charged to one owner may grow in other threads
+ * than the owner's. */
+void tbl_charge_to(tbl_table *log, tbl_table *owner);
+/* Whether what `t` holds is within its limit (for a charged log: what its owner and all the
+ * owner's logs hold, within the owner's). */
+bool tbl_fits(const tbl_table *t);
 
 /* Adds made after tbl_begin() are undone by tbl_rollback() (a damaged file that is skipped) or
  * kept by tbl_commit(). */

@@ -183,6 +183,8 @@ typedef struct {
     sq_error list_error; /* listing the argument failed (code != 0) */
     bool taken;          /* a thread is reading it, or has */
     bool done;           /* read into a log */
+    bool main_only;      /* its log outgrew --max-memory: the main thread reads it, in order */
+    uint64_t counted;    /* bytes read, as told to the progress */
     bool opened;
     sq_error err;    /* code != 0: reading failed */
     char *name;      /* in_name() of the source */
@@ -369,6 +371,7 @@ static void read_item(item *it, tbl_table *table, fnd_list *findings, pg_list *p
         dmp_rollback(it->keep_spans);
     else if (it->keep_spans && it->table)
         dmp_commit(it->keep_spans);
+    it->counted = in_bytes_read(src);
     shp_free(r);
     in_close(src);
 }
@@ -465,6 +468,7 @@ static sq_exit settle(const reading *x, tbl_table *t, item *it)
 typedef struct {
     item *items;
     size_t n;
+    tbl_table *table; /* the logs count against its --max-memory */
     progress *progress;
     bool pages;        /* each item keeps its pages */
     size_t max_memory; /* what they may hold */
@@ -482,14 +486,15 @@ typedef struct {
 /* The lock is held. */
 static tbl_table *take_log(pool *p) { return p->nspare ? p->spare[--p->nspare] : tbl_new_log(); }
 
-/* Keeps a merged log for another file, or frees it. */
+/* Keeps a merged log for another file, or frees it: also when the memory it keeps would take
+ * what is read over --max-memory. */
 static void give_back_log(pool *p, tbl_table *log)
 {
     if (!log)
         return;
     tbl_clear(log);
     pthread_mutex_lock(&p->lock);
-    if (p->nspare < SPARE_LOGS) {
+    if (p->nspare < SPARE_LOGS && tbl_fits(log)) {
         p->spare[p->nspare++] = log;
         log = NULL;
     }
@@ -504,14 +509,40 @@ static size_t untaken(const pool *p, size_t from, bool last)
     size_t end = p->settled + p->window < p->n ? p->settled + p->window : p->n;
     if (last) {
         for (size_t i = end; i > from; i--)
-            if (!p->items[i - 1].taken)
+            if (!p->items[i - 1].taken && !p->items[i - 1].main_only)
                 return i - 1;
         return p->n;
     }
     for (size_t i = from; i < end; i++)
-        if (!p->items[i].taken)
+        if (!p->items[i].taken && !p->items[i].main_only)
             return i;
     return p->n;
+}
+
+/* Whether a log's read failed for want of memory that the main thread, reading the item
+ * itself later, may have: what is read ahead counts against --max-memory, the table does not
+ * wait for it. Standard input cannot be read again. */
+static bool ran_out(const item *it)
+{
+    return it->err.code == SHP_ERR_LIMIT && strcmp(it->path, "-") != 0;
+}
+
+/* Forgets what a log's read gave, for the main thread to read the item again. */
+static void leave_to_main(pool *p, item *it)
+{
+    atomic_fetch_sub(&p->progress->read, it->counted);
+    tbl_free(it->log);
+    fnd_free(it->findings);
+    pg_free(it->pages);
+    free(it->name);
+    it->log = NULL;
+    it->findings = NULL;
+    it->pages = NULL;
+    it->name = NULL;
+    it->opened = false;
+    it->err = (sq_error){0};
+    it->stats = (shp_stats){0};
+    it->nspans = 0;
 }
 
 /* Reads a taken item into a log of its own; the lock is held, and held again on return. */
@@ -520,20 +551,29 @@ static void read_into_log(pool *p, item *it)
     if (wanted(it))
         it->log = take_log(p);
     pthread_mutex_unlock(&p->lock);
+    bool again = false;
     if (wanted(it)) {
         it->findings = fnd_new();
         it->pages = p->pages ? pg_new() : NULL;
         if (it->pages)
             pg_set_limit(it->pages, p->max_memory);
         if (it->log && it->findings && (it->pages || !p->pages)) {
+            tbl_charge_to(it->log, p->table);
             read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
+            if ((again = ran_out(it)))
+                leave_to_main(p, it);
         } else {
             it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
             it->opened = true;
         }
     }
     pthread_mutex_lock(&p->lock);
-    it->done = true;
+    if (again) {
+        it->taken = false;
+        it->main_only = true;
+    } else {
+        it->done = true;
+    }
     pthread_cond_broadcast(&p->changed);
 }
 
@@ -589,6 +629,7 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
 {
     pool p = {items,
               n,
+              t,
               x->progress,
               x->pages != NULL,
               x->o->max_memory,

@@ -825,7 +825,7 @@ static int try_split(shp_reader *r, uint64_t here)
     sq_error err;
     s->part = in_open_at(r->src, start, &err);
     if (s->log)
-        tbl_set_limit(s->log, tbl_limit(r->table));
+        tbl_charge_to(s->log, r->table);
     if (s->log && (s->findings || !r->findings) && s->part)
         s->reader = helper_reader(r, s);
     if (!s->reader || pthread_create(&s->thread, NULL, read_part, s) != 0) {
@@ -937,6 +937,12 @@ static int join_split(shp_reader *r, in_source *src)
     }
     pthread_join(s->thread, NULL);
     r->split = NULL;
+    /* The helper ran out of the memory this reader leaves it: reading on alone, this reader
+     * either fits or fails where reading alone fails. */
+    if (s->failed && s->err.code == SHP_ERR_LIMIT) {
+        free_split(s);
+        return 0;
+    }
     uint64_t line, column;
     json_position(r->json, &line, &column);
     shp_reader *h = s->reader;

@@ -2,6 +2,7 @@
  * again through an open-addressing hash; a second hash finds a row by (source, id). */
 #include "table.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,12 @@ struct tbl_table {
     /* Per interned slot, the id of the text the last row had there: neighbouring records
      * mostly share their type, state, organization..., which then costs no hashing. */
     uint32_t last[SES_NTEXT];
-    size_t bytes; /* held: blocks, arrays and hash slots */
-    size_t limit; /* 0: none */
+    /* Held: blocks, arrays and hash slots. Atomic because the threads filling the logs charged
+     * to this table read it (tbl_charge_to()). */
+    _Atomic size_t bytes;
+    size_t limit;           /* 0: none */
+    _Atomic size_t charged; /* held by the logs charged to this table */
+    tbl_table *owner;       /* the table this log is charged to, or NULL */
 
     bool log;                 /* tbl_new_log(): every add is a new row, with its place */
     const tbl_table *lent_to; /* tbl_take_text(): the table that owns this log's text now */
@@ -95,15 +100,30 @@ static uint32_t hash_text(const char *p, size_t n)
     return (uint32_t)sq_mix(sq_hash(0x9E3779B97F4A7C15ULL ^ n, p, n));
 }
 
-/* Whether `more` bytes fit under the limit; `t` may be NULL while the table is being made. */
+static size_t held(const tbl_table *t)
+{
+    return atomic_load_explicit(&t->bytes, memory_order_relaxed);
+}
+
+/* Whether `more` bytes fit under the limit; `t` may be NULL while the table is being made. A
+ * log charged to a table shares its limit with the table and its other logs. */
 static bool within_limit(const tbl_table *t, size_t more)
 {
-    return !t || !t->limit || (t->bytes <= t->limit && more <= t->limit - t->bytes);
+    if (!t)
+        return true;
+    const tbl_table *o = t->owner ? t->owner : t;
+    size_t used =
+        t->owner ? held(o) + atomic_load_explicit(&o->charged, memory_order_relaxed) : held(t);
+    return !o->limit || (used <= o->limit && more <= o->limit - used);
 }
 
 static void account(tbl_table *t, size_t added, size_t freed)
 {
-    t->bytes = t->bytes + added - freed;
+    atomic_store_explicit(&t->bytes, held(t) + added - freed, memory_order_relaxed);
+    if (t->owner) {
+        atomic_fetch_add_explicit(&t->owner->charged, added, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&t->owner->charged, freed, memory_order_relaxed);
+    }
 }
 
 /* Grows an array of *cap bytes to hold `need` elements of `size`; TBL_ERR_LIMIT,
@@ -138,6 +158,8 @@ tbl_table *tbl_new(void)
     tbl_table *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    atomic_init(&t->bytes, 0);
+    atomic_init(&t->charged, 0);
     t->str_mask = 4095;
     t->row_mask = 4095;
     t->str_slots = new_slots(t->str_mask + 1, sizeof *t->str_slots);
@@ -146,8 +168,10 @@ tbl_table *tbl_new(void)
         tbl_free(t);
         return NULL;
     }
-    t->bytes = sizeof *t + (t->str_mask + 1) * sizeof *t->str_slots +
-               (t->row_mask + 1) * sizeof *t->row_slots;
+    account(t,
+            sizeof *t + (t->str_mask + 1) * sizeof *t->str_slots +
+                (t->row_mask + 1) * sizeof *t->row_slots,
+            0);
     /* Nearly every session has its own id, name and details: looking them up in the pool's
      * hash would cost a cache miss each and find nothing. */
     t->plain[ses_text_slot(K_ID)] = t->plain[ses_text_slot(K_NAME)] = true;
@@ -159,6 +183,7 @@ void tbl_free(tbl_table *t)
 {
     if (!t)
         return;
+    account(t, 0, held(t));
     for (block *b = t->blocks, *next; b; b = next) {
         next = b->next;
         mem_free(b, b->bytes);
@@ -600,7 +625,21 @@ void tbl_set_limit(tbl_table *t, size_t bytes) { t->limit = bytes; }
 
 size_t tbl_limit(const tbl_table *t) { return t->limit; }
 
-size_t tbl_memory(const tbl_table *t) { return t->bytes; }
+size_t tbl_memory(const tbl_table *t) { return held(t); }
+
+bool tbl_fits(const tbl_table *t) { return within_limit(t, 0); }
+
+void tbl_charge_to(tbl_table *log, tbl_table *owner)
+{
+    while (owner->owner)
+        owner = owner->owner;
+    if (log->owner == owner)
+        return;
+    size_t bytes = held(log);
+    account(log, 0, bytes);
+    log->owner = owner;
+    account(log, bytes, 0);
+}
 
 void tbl_begin(tbl_table *t)
 {

@@ -683,6 +683,43 @@ Test(hostile, million_distinct_unknown_keys)
     expect_sessions(path, 1, 16);
 }
 
+/* Ten files holding the same 20,000 sessions with 400-byte names: the table keeps one copy
+ * (about 12 MiB), a log read ahead by another thread a whole file's. Under --max-memory 16M, -j 2
+ * must give what -j 1 gives, and the logs read ahead must fit in what the table leaves: the
+ * files a thread cannot read ahead are read by the main thread in their turn. Table and logs
+ * then stay under twice the limit; unbound, the logs of the four or so files read ahead took
+ * over 60 MiB. */
+Test(hostile, max_memory_bounds_what_threads_read_ahead)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", at("ahead"));
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    char name[401];
+    memset(name, 'x', 400);
+    name[400] = '\0';
+    for (int file = 0; file < 10; file++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/page%d.json", dir, file);
+        FILE *f = create(path);
+        fputs("[", f);
+        for (int i = 0; i < 20000; i++)
+            fprintf(f, "%s{\"id\":\"%d\",\"name\":\"%s %d\",\"result\":\"Success\"}", i ? "," : "",
+                    i, name, i);
+        fputs("]", f);
+        finish(f);
+    }
+    run_result one, two;
+    run(&one, NULL, "stats", "-f", "csv", "-q", "-j", "1", "--max-memory", "16M", dir, NULL);
+    expect_exit(&one, 0, 24);
+    run(&two, NULL, "stats", "-f", "csv", "-q", "-j", "2", "--max-memory", "16M", dir, NULL);
+    expect_exit(&two, 0, 32);
+    cr_expect(one.out_n == two.out_n && !memcmp(one.out, two.out, one.out_n),
+              "-j 2 gave:\n%.500s\n-j 1 gave:\n%.500s", two.out, one.out);
+    cr_expect(strstr(one.out, "\n20000,"), "20,000 sessions:\n%.500s", one.out);
+    run_free(&one);
+    run_free(&two);
+}
+
 /* ---- truncated and broken documents ---- */
 
 Test(hostile, lone_open_bracket) { expect_invalid_at(write_text("open.json", "["), 1, 2); }

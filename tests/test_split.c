@@ -95,10 +95,14 @@ static char *generate(int n, int opts, size_t *len)
     return out;
 }
 
-static void read_input(reading *x, const char *data, size_t size, unsigned share)
+/* Reads `data` into a table of its own bound by `limit` bytes (0: none), split at `share` per
+ * cent (0: alone). */
+static void read_limited(reading *x, const char *data, size_t size, unsigned share, size_t limit)
 {
     sq_error open_err;
     x->table = tbl_new();
+    if (x->table)
+        tbl_set_limit(x->table, limit);
     x->findings = fnd_new();
     x->pages = pg_new();
     shp_reader *r = shp_new(x->table, x->findings);
@@ -115,6 +119,11 @@ static void read_input(reading *x, const char *data, size_t size, unsigned share
     x->stats = shp_totals(r);
     shp_free(r);
     in_close(src);
+}
+
+static void read_input(reading *x, const char *data, size_t size, unsigned share)
+{
+    read_limited(x, data, size, share, 0);
 }
 
 static void free_reading(reading *x)
@@ -231,6 +240,65 @@ ParameterizedTest(variant *v, split, same_as_alone, .timeout = 120)
                       helped, NSHARES);
     else
         cr_expect_eq(helped, 0, "options %#x: helped at %zu shares", v->opts, helped);
+    free(text);
+}
+
+/* A bare array of records 0 to n - 1, then the same records again: the table keeps n rows,
+ * a log of the later half keeps n more. The caller frees it. */
+static char *generate_twice(int n, size_t *len)
+{
+    char **text = calloc(1, sizeof *text);
+    cr_assert_not_null(text);
+    FILE *f = open_memstream(text, len);
+    fputs("[", f);
+    for (int i = 0; i < 2 * n; i++) {
+        fputs(i ? ",\n    " : "", f);
+        record(f, i % n, BARE_ARRAY);
+    }
+    fputs("]\n", f);
+    fclose(f);
+    char *out = *text;
+    free(text);
+    return out;
+}
+
+/* The helper's log counts against the table's limit with what the table holds: under limits
+ * from a quarter of what reading alone needs to three times that, a split reading gives what
+ * reading alone gives. The input's later half repeats the first: the table alone needs half
+ * of what it and the helper's log need together, so at some limits the helper runs out and is
+ * sent away while reading alone fits. Where reading alone fails, the split reading fails with
+ * the same error, but it may fail later (the table takes the helper's text whole), after more
+ * findings. */
+Test(split, a_helper_out_of_memory_is_sent_away, .timeout = 120)
+{
+    size_t len;
+    char *text = generate_twice(6000, &len);
+    reading unbound = {0};
+    read_input(&unbound, text, len, 0);
+    size_t need = tbl_memory(unbound.table);
+    free_reading(&unbound);
+    size_t fits_alone = 0, sent_away = 0, helped = 0;
+    for (size_t limit = need / 4; limit <= need * 3; limit += need / 8) {
+        reading alone = {0}, split = {0};
+        read_limited(&alone, text, len, 0, limit);
+        read_limited(&split, text, len, 50, limit);
+        if (alone.rc == 0) {
+            expect_same(&alone, &split, 50);
+        } else {
+            cr_expect_eq(alone.err.code, SHP_ERR_LIMIT, "limit %zu: error %d", limit,
+                         alone.err.code);
+            cr_expect(split.rc < 0 && split.err.code == SHP_ERR_LIMIT,
+                      "limit %zu: split reading: %d, error %d", limit, split.rc, split.err.code);
+        }
+        fits_alone += alone.rc == 0;
+        sent_away += alone.rc == 0 && split.stats.helped == 0;
+        helped += split.stats.helped > 0;
+        free_reading(&alone);
+        free_reading(&split);
+    }
+    cr_expect_gt(fits_alone, 0);
+    cr_expect_gt(sent_away, 0, "the helper never ran out where the table alone fits");
+    cr_expect_gt(helped, 0, "the helper never had room enough");
     free(text);
 }
 

@@ -684,6 +684,65 @@ Test(table, limit_refuses_growth)
     cr_expect_gt(tbl_memory(T), (size_t)64 << 10, "a first text block of 64 KiB is now held");
 }
 
+/* Adds sessions with 1,000-byte names, numbered from `first`, until an add answers other than
+ * TBL_ADDED (or 20 MB are added); returns that answer and sets *added to the number added. */
+static int fill(tbl_table *t, int first, int *added)
+{
+    char id[32], name[1001];
+    for (int i = first; i < first + 20000; i++) {
+        snprintf(id, sizeof id, "%d", i);
+        memset(name, 'a' + i % 26, 1000);
+        name[1000] = '\0';
+        ses_session s = named(SES_SRC_VB365_RESTORE, id, name);
+        int rc = tbl_add(t, &s);
+        if (rc != TBL_ADDED) {
+            *added = i - first;
+            return rc;
+        }
+    }
+    *added = 20000;
+    return TBL_ADDED;
+}
+
+/* What other threads read ahead for a table (tbl_charge_to()) shares its limit: a log grows
+ * only while the table and its logs stay within it, and gives its share back when freed; the
+ * table itself is bound by its own memory, as when it reads alone. */
+Test(table, charged_logs_share_the_limit_of_their_table)
+{
+    const size_t limit = (size_t)4 << 20;
+    tbl_set_limit(T, limit);
+    tbl_table *log = tbl_new_log(), *log2 = tbl_new_log(), *log3 = tbl_new_log();
+    cr_assert(log && log2 && log3);
+    tbl_charge_to(log, T);
+    tbl_charge_to(log2, T);
+    int n, n2, more, k;
+    cr_assert_eq(fill(log, 0, &n), TBL_ERR_LIMIT);
+    cr_assert_eq(fill(log2, 0, &n2), TBL_ERR_LIMIT);
+    size_t all = tbl_memory(T) + tbl_memory(log) + tbl_memory(log2);
+    cr_expect_leq(all, limit);
+    cr_expect_gt(all, limit / 2, "the logs filled what the limit allows: %zu bytes", all);
+    cr_expect_lt(n2, n, "the second log had what the first left: %d, %d sessions", n2, n);
+    cr_expect(tbl_fits(log) && tbl_fits(log2));
+
+    tbl_free(log);
+    cr_assert_eq(fill(log2, n2, &more), TBL_ERR_LIMIT);
+    cr_expect_gt(more, 0, "the freed log gave its share back");
+
+    cr_assert_eq(fill(T, 0, &k), TBL_ERR_LIMIT);
+    cr_expect_leq(tbl_memory(T), limit);
+    cr_expect_gt(tbl_memory(T) + tbl_memory(log2), limit,
+                 "the table grew into what its log holds: %zu + %zu bytes", tbl_memory(T),
+                 tbl_memory(log2));
+    cr_expect(!tbl_fits(log2));
+    cr_expect(tbl_fits(T));
+
+    tbl_charge_to(log3, log2);
+    cr_expect_eq(fill(log3, 0, &k), TBL_ERR_LIMIT);
+    cr_expect_eq(k, 0, "a log charged to a log counts against its table");
+    tbl_free(log2);
+    tbl_free(log3);
+}
+
 /* ---- logs merged into a table (parallel reading) ------------------------------------------ */
 
 /* Session i of a small made-up set: ids repeat across logs, organizations and types repeat
