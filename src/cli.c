@@ -183,7 +183,8 @@ typedef struct {
     sq_error list_error; /* listing the argument failed (code != 0) */
     bool taken;          /* a thread is reading it, or has */
     bool done;           /* read into a log */
-    bool main_only;      /* its log outgrew --max-memory: the main thread reads it, in order */
+    bool main_only;      /* read by the main thread alone, in its turn: not a regular file, or
+                            its log outgrew --max-memory */
     uint64_t counted;    /* bytes read, as told to the progress */
     bool opened;
     sq_error err;    /* code != 0: reading failed */
@@ -300,16 +301,24 @@ static void count_bytes(void *ctx, uint64_t bytes)
         show_progress(p);
 }
 
+/* The size of a regular file, or -1 for anything else (standard input, a pipe, a device). */
+static int64_t file_size(const char *path)
+{
+    struct stat st;
+    if (!path || !strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    return (int64_t)st.st_size;
+}
+
 static void start_progress(progress *p, bool quiet, const item *items, size_t n)
 {
     p->on = !quiet && isatty(STDERR_FILENO);
     p->start = p->last = now();
     p->files = n;
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (items[i].path && strcmp(items[i].path, "-") && stat(items[i].path, &st) == 0 &&
-            S_ISREG(st.st_mode))
-            p->total += (uint64_t)st.st_size;
+        int64_t size = file_size(items[i].path);
+        if (size > 0)
+            p->total += (uint64_t)size;
     }
     pthread_mutex_init(&p->lock, NULL);
 }
@@ -521,11 +530,8 @@ static size_t untaken(const pool *p, size_t from, bool last)
 
 /* Whether a log's read failed for want of memory that the main thread, reading the item
  * itself later, may have: what is read ahead counts against --max-memory, the table does not
- * wait for it. Standard input cannot be read again. */
-static bool ran_out(const item *it)
-{
-    return it->err.code == SHP_ERR_LIMIT && strcmp(it->path, "-") != 0;
-}
+ * wait for it. Logs are only of regular files, which can be read again. */
+static bool ran_out(const item *it) { return it->err.code == SHP_ERR_LIMIT; }
 
 /* Forgets what a log's read gave, for the main thread to read the item again. */
 static void leave_to_main(pool *p, item *it)
@@ -640,6 +646,10 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
               PTHREAD_COND_INITIALIZER,
               {NULL},
               0};
+    /* Standard input, pipes and devices are read once, in order: read ahead into a log, they
+     * could not be read again when the log outgrows --max-memory. */
+    for (size_t i = 0; i < n; i++)
+        items[i].main_only = wanted(&items[i]) && file_size(items[i].path) < 0;
     pthread_t threads[64];
     unsigned started = 0;
     while (started + 1 < jobs && started < 64 &&
