@@ -31,9 +31,10 @@ gzip -c "$dir/v6-restore-pretty.json" >"$dir/v6-restore-pretty.json.gz"
 for f in "$dir"/*.json "$dir/v6-restore-pretty.json.gz" "$dir/pages"; do
     run stats --by status -q -j 1 "$f"
 done
-# Both threads, and one input read by two: the reader's split and the merge of its log.
-SESSQ_SPLIT=64K run stats --by status -q "$dir/v6-restore-pretty.json"
-run stats --by status -q "$dir/pages"
+# Two threads whatever the machine has, and one input read by two: the reader's split and the
+# merge of its log.
+SESSQ_SPLIT=64K run stats --by status -q -j 2 "$dir/v6-restore-pretty.json"
+run stats --by status -q -j 2 "$dir/pages"
 run stats --by source,type -q "$dir/v5-compact.json" "$dir/azure-compact.json"
 run list -q -f ndjson "$dir/v6-restore-compact.json"
 run list -q -f csv "$dir/v6-retrieval-pretty.json"
