@@ -186,6 +186,7 @@ typedef struct {
     bool main_only;      /* read by the main thread alone, in its turn: not a regular file, or
                             its log outgrew --max-memory */
     uint64_t counted;    /* bytes read, as told to the progress */
+    int64_t size;        /* of a regular file; -1: standard input, a pipe, a device */
     bool opened;
     sq_error err;    /* code != 0: reading failed */
     char *name;      /* in_name() of the source */
@@ -202,18 +203,25 @@ typedef struct {
     tbl_table *table; /* read into the table itself: the table, for its last row */
 } item;
 
-static void item_free(item *it)
+/* Frees what reading the item gave: its name, log, findings and pages. */
+static void forget_reading(item *it)
 {
-    free(it->path);
     free(it->name);
     tbl_free(it->log);
     fnd_free(it->findings);
     pg_free(it->pages);
-    free(it->spans);
-    it->path = it->name = NULL;
+    it->name = NULL;
     it->log = NULL;
     it->findings = NULL;
     it->pages = NULL;
+}
+
+static void item_free(item *it)
+{
+    forget_reading(it);
+    free(it->path);
+    free(it->spans);
+    it->path = NULL;
     it->spans = NULL;
 }
 
@@ -315,11 +323,9 @@ static void start_progress(progress *p, bool quiet, const item *items, size_t n)
     p->on = !quiet && isatty(STDERR_FILENO);
     p->start = p->last = now();
     p->files = n;
-    for (size_t i = 0; i < n; i++) {
-        int64_t size = file_size(items[i].path);
-        if (size > 0)
-            p->total += (uint64_t)size;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].size > 0)
+            p->total += (uint64_t)items[i].size;
     pthread_mutex_init(&p->lock, NULL);
 }
 
@@ -528,23 +534,11 @@ static size_t untaken(const pool *p, size_t from, bool last)
     return p->n;
 }
 
-/* Whether a log's read failed for want of memory that the main thread, reading the item
- * itself later, may have: what is read ahead counts against --max-memory, the table does not
- * wait for it. Logs are only of regular files, which can be read again. */
-static bool ran_out(const item *it) { return it->err.code == SHP_ERR_LIMIT; }
-
 /* Forgets what a log's read gave, for the main thread to read the item again. */
 static void leave_to_main(pool *p, item *it)
 {
     atomic_fetch_sub(&p->progress->read, it->counted);
-    tbl_free(it->log);
-    fnd_free(it->findings);
-    pg_free(it->pages);
-    free(it->name);
-    it->log = NULL;
-    it->findings = NULL;
-    it->pages = NULL;
-    it->name = NULL;
+    forget_reading(it);
     it->opened = false;
     it->err = (sq_error){0};
     it->stats = (shp_stats){0};
@@ -566,7 +560,10 @@ static void read_into_log(pool *p, item *it)
         if (it->log && it->findings && (it->pages || !p->pages)) {
             tbl_charge_to(it->log, p->table);
             read_item(it, it->log, it->findings, it->pages, p->progress, NULL);
-            if ((again = ran_out(it)))
+            /* Out of what the table leaves of --max-memory: the main thread, reading the item
+             * in its turn, may have the memory (logs are only of regular files, which can be
+             * read again). */
+            if ((again = it->err.code == SHP_ERR_LIMIT))
                 leave_to_main(p, it);
         } else {
             it->err = (sq_error){.code = SHP_ERR_NOMEM, .message = "out of memory"};
@@ -649,7 +646,7 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
     /* Standard input, pipes and devices are read once, in order: read ahead into a log, they
      * could not be read again when the log outgrows --max-memory. */
     for (size_t i = 0; i < n; i++)
-        items[i].main_only = wanted(&items[i]) && file_size(items[i].path) < 0;
+        items[i].main_only = wanted(&items[i]) && items[i].size < 0;
     pthread_t threads[64];
     unsigned started = 0;
     while (started + 1 < jobs && started < 64 &&
@@ -732,10 +729,12 @@ static void mention_findings(const fnd_list *l)
             gaps ? "pages are missing, and the sessions on them; " : "");
 }
 
-/* Numbers the inputs for their spans, and gives standard input a file to be copied to. */
+/* Numbers the inputs for their spans, gives standard input a file to be copied to, and notes
+ * each one's size (for the progress; -1 for what can be read only once). */
 static sq_exit note_inputs(dmp_spans *spans, item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        items[i].size = file_size(items[i].path);
         items[i].tee = -1;
         items[i].index = (uint32_t)i;
         items[i].keep_spans = spans;

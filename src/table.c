@@ -117,13 +117,12 @@ static bool within_limit(const tbl_table *t, size_t more)
     return !o->limit || (used <= o->limit && more <= o->limit - used);
 }
 
+/* Sizes wrap around as unsigned numbers: adding `added - freed` is right either way. */
 static void account(tbl_table *t, size_t added, size_t freed)
 {
     atomic_store_explicit(&t->bytes, held(t) + added - freed, memory_order_relaxed);
-    if (t->owner) {
-        atomic_fetch_add_explicit(&t->owner->charged, added, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&t->owner->charged, freed, memory_order_relaxed);
-    }
+    if (t->owner)
+        atomic_fetch_add_explicit(&t->owner->charged, added - freed, memory_order_relaxed);
 }
 
 /* Grows an array of *cap bytes to hold `need` elements of `size`; TBL_ERR_LIMIT,
@@ -635,10 +634,10 @@ void tbl_charge_to(tbl_table *log, tbl_table *owner)
         owner = owner->owner;
     if (log->owner == owner)
         return;
-    size_t bytes = held(log);
-    account(log, 0, bytes);
+    if (log->owner)
+        atomic_fetch_sub_explicit(&log->owner->charged, held(log), memory_order_relaxed);
     log->owner = owner;
-    account(log, bytes, 0);
+    atomic_fetch_add_explicit(&owner->charged, held(log), memory_order_relaxed);
 }
 
 void tbl_begin(tbl_table *t)
