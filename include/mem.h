@@ -37,6 +37,10 @@ void mem_free(void *p, size_t cap);
  * afterwards. For an array read once from the front while another fills up. */
 void mem_release(void *p, size_t cap, size_t bytes);
 
+/* malloc(bytes), with its pages made present at once when it is MEM_POPULATE_BYTES or more;
+ * freed with free(). For a big array filled at once. */
+void *mem_alloc(size_t bytes);
+
 /* A block of `bytes` (uninitialized) for text that must never move, mapped with huge pages when
  * big; NULL when out of memory. Freed with mem_free(p, bytes). */
 void *mem_block(size_t bytes);

@@ -887,7 +887,7 @@ size_t *cli_select(const tbl_table *t, const flt_filter *f, size_t *n)
     *n = 0;
     if (total == 0)
         return NULL;
-    size_t *rows = malloc(total * sizeof *rows);
+    size_t *rows = mem_alloc(total * sizeof *rows);
     if (!rows) {
         *n = SIZE_MAX;
         return NULL;

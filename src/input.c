@@ -12,6 +12,7 @@
  * inflating and parsing share the two cores instead of taking turns. Pipes and buffers inflate
  * in the caller's thread: closing a source must never wait for a read() that may not end. */
 #include "input.h"
+#include "mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -141,7 +142,7 @@ static in_source *new_source(const char *name, sq_error *err)
     src->fd = -1;
     src->tee = -1;
     src->name = strdup(name);
-    src->raw = malloc(SQ_CHUNK_SIZE);
+    src->raw = mem_alloc(SQ_CHUNK_SIZE);
     if (!src->name || !src->raw) {
         fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
         free_source(src);
@@ -305,7 +306,7 @@ static ssize_t read_raw(in_source *src, unsigned char *buf, size_t cap, sq_error
 
 static int start_gzip(in_source *src, size_t have, sq_error *err)
 {
-    src->dec = malloc(SQ_CHUNK_SIZE);
+    src->dec = mem_alloc(SQ_CHUNK_SIZE);
     if (!src->dec)
         return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     src->z.zalloc = Z_NULL;
@@ -403,7 +404,7 @@ static bool start_ahead(in_source *src)
         return false;
     bool ok = true;
     for (size_t i = 0; i < AHEAD_CHUNKS; i++)
-        ok = ok && (a->ring[i].data = malloc(SQ_CHUNK_SIZE)) != NULL;
+        ok = ok && (a->ring[i].data = mem_alloc(SQ_CHUNK_SIZE)) != NULL;
     if (!ok || pthread_mutex_init(&a->lock, NULL) != 0) {
         free_ahead(a);
         return false;
@@ -544,7 +545,7 @@ static int start(in_source *src, sq_error *err)
             return -1;
     detect_text(src);
     if (src->text != TEXT_UTF8) {
-        src->out = malloc(SQ_CHUNK_SIZE);
+        src->out = mem_alloc(SQ_CHUNK_SIZE);
         if (!src->out)
             return fail(err, IN_ERR_NOMEM, "out of memory", ENOMEM, 0);
     }

@@ -25,6 +25,20 @@ static void populate(void *p, size_t bytes)
         madvise((void *)start, (size_t)(end - start), MADV_POPULATE_WRITE);
 }
 
+/* A malloc'ed block of `bytes` with the `used` bytes of the malloc'ed `old` (freed), like
+ * realloc(), but with its pages made present before the copy: realloc()'s copy would fault them
+ * in one by one. */
+static void *fresh_copy(void *old, size_t used, size_t bytes)
+{
+    void *p = mem_alloc(bytes);
+    if (!p)
+        return NULL;
+    if (used)
+        memcpy(p, old, used);
+    free(old);
+    return p;
+}
+
 static size_t round_huge(size_t n) { return (n + HUGE - 1) & ~(HUGE - 1); }
 
 /* The kernel only uses a huge page for a 2 MiB aligned stretch: map 2 MiB more than asked and
@@ -75,9 +89,7 @@ int mem_grow(void **p, size_t *cap, size_t need)
     size_t n = mem_next_cap(*cap, need);
     void *q;
     if (n < MEM_BIG_BYTES) {
-        q = realloc(*p, n);
-        if (q)
-            populate(q, n);
+        q = fresh_copy(*p, *cap, n);
     } else if (*cap < MEM_BIG_BYTES) {
         q = map_aligned(n);
         if (q && *cap)
@@ -117,6 +129,11 @@ void *mem_block(size_t bytes)
 {
     if (bytes >= MEM_BIG_BYTES)
         return map_aligned(round_huge(bytes));
+    return mem_alloc(bytes);
+}
+
+void *mem_alloc(size_t bytes)
+{
     void *p = malloc(bytes);
     if (p)
         populate(p, bytes);
@@ -130,12 +147,11 @@ int mem_reserve(void **a, size_t *cap, size_t need, size_t size)
     size_t n = *cap ? *cap : 64;
     while (n < need && n <= SIZE_MAX / 2 / size)
         n *= 2;
-    void *b = n >= need ? realloc(*a, n * size) : NULL;
+    void *b = n >= need ? fresh_copy(*a, *cap * size, n * size) : NULL;
     if (!b) {
         errno = ENOMEM;
         return -1;
     }
-    populate(b, n * size);
     *a = b;
     *cap = n;
     return 0;

@@ -121,10 +121,21 @@ Test(mem, small_arrays_are_present_at_once)
     cr_assert_not_null(block);
     cr_expect_eq(resident_pages(block, n, &whole), whole, "mem_block()");
     mem_free(block, n);
+    void *alloc = mem_alloc(n);
+    cr_assert_not_null(alloc);
+    cr_expect_eq(resident_pages(alloc, n, &whole), whole, "mem_alloc()");
+    free(alloc);
     void *p = NULL;
     size_t cap = 0;
     cr_assert_eq(mem_grow(&p, &cap, n), 0);
     cr_expect_eq(resident_pages(p, cap, &whole), whole, "mem_grow()");
+    /* Grown, the array is a fresh block, present before the old contents are copied in. */
+    fill(p, 0, cap);
+    size_t old = cap;
+    cr_assert_eq(mem_grow(&p, &cap, cap + 1), 0);
+    cr_assert_lt(cap, MEM_BIG_BYTES);
+    cr_expect_eq(resident_pages(p, cap, &whole), whole, "mem_grow() growing");
+    cr_expect(intact(p, old), "mem_grow() keeps the contents");
     mem_free(p, cap);
     void *a = NULL;
     size_t count = 0;
