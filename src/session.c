@@ -1,5 +1,6 @@
 /* session.c: the normalized session's keys, and its timestamp, TimeSpan and status rules. */
 #include "session.h"
+#include "sessq.h"
 
 #include <stdio.h>
 
@@ -339,7 +340,7 @@ static int parse_dotnet_date(const char *p, size_t n, int64_t *ticks)
 int ses_parse_time(const char *p, size_t n, int64_t *ticks)
 {
     static const char dotnet[] = "/Date(";
-    if (n >= sizeof dotnet - 1 && memcmp(p, dotnet, sizeof dotnet - 1) == 0)
+    if (n >= sizeof dotnet - 1 && sq_same_bytes(p, dotnet, sizeof dotnet - 1))
         return parse_dotnet_date(p + sizeof dotnet - 1, n - (sizeof dotnet - 1), ticks);
     int64_t days;
     int64_t clock;
@@ -525,10 +526,19 @@ static bool same_ignoring_case(const char *a, const char *b, size_t n)
     return true;
 }
 
+/* Asked of two fields of every session: the exact spelling is tried first, and the first
+ * letter (any case) rules out the other words before a case-blind compare. */
 static int status_index(const char *p, size_t n)
 {
+    if (n == 0)
+        return -1;
     for (int w = 0; w < W_COUNT; w++)
-        if (status_words[w].len == n && same_ignoring_case(status_words[w].text, p, n))
+        if (status_words[w].len == n && sq_same_bytes(status_words[w].text, p, n))
+            return w;
+    char first = ascii_lower(p[0]);
+    for (int w = 0; w < W_COUNT; w++)
+        if (status_words[w].len == n && ascii_lower(status_words[w].text[0]) == first &&
+            same_ignoring_case(status_words[w].text, p, n))
             return w;
     return -1;
 }

@@ -157,7 +157,7 @@ static const entry job_info_keys[] = {
  * not, so it runs only where the lengths agree. */
 static bool matches(const entry *e, const char *key, size_t n)
 {
-    return e->len == n && (!memcmp(e->name, key, n) || !strncasecmp(e->name, key, n));
+    return e->len == n && (sq_same_bytes(e->name, key, n) || !strncasecmp(e->name, key, n));
 }
 
 static const entry *lookup(const entry *table, const char *key, size_t n)

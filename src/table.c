@@ -314,7 +314,7 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int
     size_t i = h & t->str_mask;
     for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
         const pooled *e = &t->strs[id - 1];
-        if (e->hash == h && e->n == s.n && !memcmp(e->p, s.p, s.n))
+        if (e->hash == h && e->n == s.n && sq_same_bytes(e->p, s.p, s.n))
             return id;
     }
     uint32_t id = add_text(t, s, h, true, copy, why);
@@ -378,7 +378,7 @@ static int rehash_rows(tbl_table *t, size_t mask)
 
 static bool same_text(const pooled *e, sq_str s)
 {
-    return e->n == s.n && (s.n == 0 || !memcmp(e->p, s.p, s.n));
+    return e->n == s.n && sq_same_bytes(e->p, s.p, s.n);
 }
 
 /* The slot of (source, id): holding its row, or the empty one where it would go. */

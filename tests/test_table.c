@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "sessq.h"
 #include "table.h"
 
 #define SEC 10000000LL
@@ -946,4 +947,25 @@ Test(table, identities_and_numbers)
     cr_assert_eq(tbl_number(T, 1, K_START), 86399 * SEC);
     cr_assert_eq(tbl_number(T, 0, K_DURATION), SES_NULL);
     cr_assert_eq(tbl_number(T, 0, K_ORGANIZATION), SES_NULL);
+}
+
+/* sq_same_bytes() stands in for memcmp() on keys and texts: it must agree with it at every
+ * length around its word sizes, wherever the one differing byte is, and read nothing outside
+ * either side (the bytes are at the very end of their allocations, for the sanitizers). */
+Test(same_bytes, agrees_with_memcmp_at_every_length_and_position)
+{
+    for (size_t n = 0; n <= 40; n++) {
+        char *a = malloc(n ? n : 1), *b = malloc(n ? n : 1);
+        cr_assert(a && b);
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (char)('a' + i % 26);
+        cr_assert(sq_same_bytes(a, b, n), "equal, %zu bytes", n);
+        for (size_t at = 0; at < n; at++) {
+            b[at] ^= 0x20;
+            cr_assert(!sq_same_bytes(a, b, n), "%zu bytes, differing at %zu", n, at);
+            b[at] ^= 0x20;
+        }
+        free(a);
+        free(b);
+    }
 }
