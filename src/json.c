@@ -186,6 +186,14 @@ static uint64_t count_sse2(const uchar *s, size_t n, size_t *done, byte_class wh
         k += (uint64_t)_mm_cvtsi128_si64(sums) +
              (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
+    /* The last 16 bytes once more, counting only the ones not counted yet: most spans counted
+     * (a record's, from the one before) would otherwise end in a byte-by-byte tail. */
+    if (i < n && n >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        __m128i hit = what == NEWLINES ? _mm_cmpeq_epi8(x, newline) : _mm_cmplt_epi8(x, limit);
+        k += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_epi8(hit) >> (16 - (n - i)));
+        i = n;
+    }
     *done = i;
     return k;
 }
@@ -248,6 +256,13 @@ __attribute__((target("avx2"))) static uint64_t count_avx2(const uchar *s, size_
         __m256i sums = _mm256_sad_epu8(counts, _mm256_setzero_si256());
         k += (uint64_t)_mm256_extract_epi64(sums, 0) + (uint64_t)_mm256_extract_epi64(sums, 1) +
              (uint64_t)_mm256_extract_epi64(sums, 2) + (uint64_t)_mm256_extract_epi64(sums, 3);
+    }
+    if (i < n && n >= 32) { /* as in count_sse2() */
+        __m256i x = _mm256_loadu_si256((const __m256i *)(s + n - 32));
+        __m256i hit =
+            what == NEWLINES ? _mm256_cmpeq_epi8(x, newline) : _mm256_cmpgt_epi8(limit, x);
+        k += (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(hit) >> (32 - (n - i)));
+        i = n;
     }
     *done = i;
     return k;
