@@ -55,6 +55,22 @@ static inline void sq_move_place(uint64_t *l, uint64_t *c, uint64_t line, uint64
     *l += line - 1;
 }
 
+/* The n < 8 bytes at s as the low bytes of a word, as memcpy() into a zeroed word would put them
+ * on a little-endian machine, from overlapping loads instead of a copy of variable length. */
+static inline uint64_t sq_tail_word(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + (n - 4), 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) |
+           (uint64_t)s[n - 1] << (8 * (n - 1));
+}
+
 /* Folds p[0..n) into h, 8 bytes at a time: the one hash of the in-memory indexes (the table's
  * text and rows, stats' groups, paging's page contents). Not mixed: a caller taking low bits
  * for slots mixes the result with sq_mix(). Never stored anywhere, so it may change between
@@ -68,10 +84,7 @@ static inline uint64_t sq_hash(uint64_t h, const void *p, size_t n)
         h = (h ^ w) * 0x100000001B3ULL;
         h ^= h >> 29;
     }
-    uint64_t w = 0;
-    if (n)
-        memcpy(&w, s, n);
-    return h ^ w;
+    return h ^ sq_tail_word(s, n);
 }
 
 /* Whether a[0..n) and b[0..n) hold the same bytes: for the short keys and values compared on

@@ -969,3 +969,27 @@ Test(same_bytes, agrees_with_memcmp_at_every_length_and_position)
         free(b);
     }
 }
+
+/* sq_hash() folds a last partial word as the bytes it holds, the first lowest: the same as
+ * folding the word whose bytes are those and then zeros, at every length. */
+Test(same_bytes, hash_of_a_partial_last_word)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    cr_skip_test("the word's bytes are placed for a little-endian machine");
+#endif
+    unsigned char buf[16];
+    for (size_t n = 0; n < 16; n++) {
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (unsigned char)(0xA5 ^ (i * 37));
+        unsigned char *copy = malloc(n ? n : 1); /* exact size, for the sanitizers */
+        cr_assert_not_null(copy);
+        memcpy(copy, buf, n);
+        uint64_t h = 0x1234;
+        size_t whole = n / 8 * 8;
+        uint64_t expect = whole ? sq_hash(h, buf, whole) : h, w = 0;
+        for (size_t i = whole; i < n; i++)
+            w |= (uint64_t)buf[i] << (8 * (i - whole));
+        cr_expect_eq(sq_hash(h, copy, n), expect ^ w, "%zu bytes", n);
+        free(copy);
+    }
+}
