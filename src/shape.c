@@ -238,6 +238,7 @@ typedef struct {
 } collector;
 
 #define MAX_CONTEXTS 8
+#define KEY_GUESSES 32
 
 struct shp_reader {
     tbl_table *table;
@@ -289,6 +290,11 @@ struct shp_reader {
     size_t floor;
     char first_key[32]; /* of the first record, to tell its boundaries from others' */
     size_t first_key_len;
+
+    /* Records write their keys in one order: the entry of each record's n-th key is guessed
+     * from the record before, and checked (see record_key()). */
+    const entry *guess[KEY_GUESSES];
+    size_t key_no; /* keys of the current record so far */
 };
 
 /* A helper reading the later elements of a records array while the first reader reads up to
@@ -978,7 +984,20 @@ static int join_split(shp_reader *r, in_source *src)
 
 /* ---- the state machine -------------------------------------------------------------------- */
 
-static const entry *key_entry(context c, const char *key, size_t n)
+/* A record's key: first the entry of the key at the same place in the record before, when it
+ * is spelt exactly so; else looked up (and guessed for the next record). */
+static const entry *record_key(shp_reader *r, const char *key, size_t n)
+{
+    size_t i = r->key_no++;
+    if (i >= KEY_GUESSES)
+        return lookup_record_key(key, n);
+    const entry *g = r->guess[i];
+    if (g && g->len == n && sq_same_bytes(g->name, key, n))
+        return g;
+    return r->guess[i] = lookup_record_key(key, n);
+}
+
+static const entry *key_entry(shp_reader *r, context c, const char *key, size_t n)
 {
     switch (c) {
     case C_TOP: {
@@ -988,7 +1007,7 @@ static const entry *key_entry(context c, const char *key, size_t n)
         return e ? e : lookup(envelope_keys, key, n);
     }
     case C_RECORD:
-        return lookup_record_key(key, n);
+        return record_key(r, key, n);
     case C_LINKS:
         return lookup(links_keys, key, n);
     case C_SELF:
@@ -1031,7 +1050,7 @@ static int on_key(shp_reader *r, const json_value *v)
     context here = current(r);
     if (r->split_min && !r->first_key_len && here == C_RECORD && v->n < sizeof r->first_key)
         memcpy(r->first_key, v->p, r->first_key_len = v->n);
-    r->pending = key_entry(here, v->p, v->n);
+    r->pending = key_entry(r, here, v->p, v->n);
     if (r->pending) {
         collector *c = r->cur;
         if (r->pending->hint > c->hint)
@@ -1074,6 +1093,7 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
         if (!object)
             return fail_at(r, SHP_ERR_SHAPE, NOT_A_SHAPE, v->offset);
         child = C_RECORD;
+        r->key_no = 0;
         start_collecting(r, &r->rec, v->offset);
         r->cur = &r->rec;
         break;

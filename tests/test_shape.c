@@ -1756,6 +1756,43 @@ Test(shape, keys_in_any_case)
     cr_expect_eq(v.i, 3);
 }
 
+/* A record's keys are first checked against the keys of the record before, place by place:
+ * whatever the next record changes (order, case, a key missing, one unknown, more keys than
+ * are guessed), each value must still reach its own key. */
+Test(shape, keys_that_change_from_record_to_record)
+{
+    sbuf b = {0};
+    sb_printf(&b, "[{\"id\":\"a\",\"name\":\"n1\",\"state\":\"Stopped\",\"result\":\"Failed\"},"
+                  "{\"name\":\"n2\",\"id\":\"b\",\"result\":\"Warning\",\"state\":\"Stopped\"},"
+                  "{\"id\":\"c\",\"Name\":\"n3\",\"stat\":\"x\",\"result\":\"Success\"},"
+                  "{\"id\":\"d\",\"nXme\":\"not a name\",\"result\":\"Success\"},"
+                  "{\"id\":\"e\"");
+    /* More keys than are guessed: the value of the last one still counts. */
+    for (int i = 0; i < 40; i++)
+        sb_printf(&b, ",\"x%d\":%d", i, i);
+    sb_printf(&b, ",\"name\":\"n5\"},{\"id\":\"f\",\"name\":\"n6\"}]");
+    sq_error err;
+    cr_assert_eq(read_raw(b.p, b.n, &err), 0);
+    cr_assert_eq(tbl_count(T), 6);
+    check_text(0, K_ID, "a");
+    check_text(0, K_NAME, "n1");
+    check_text(0, K_STATUS, "Failed");
+    check_text(1, K_ID, "b");
+    check_text(1, K_NAME, "n2");
+    check_text(1, K_STATUS, "Warning");
+    check_text(2, K_ID, "c");
+    check_text(2, K_NAME, "n3");
+    check_null(2, K_STATE);
+    check_text(2, K_RESULT, "Success");
+    check_text(3, K_ID, "d");
+    check_null(3, K_NAME);
+    check_text(4, K_ID, "e");
+    check_text(4, K_NAME, "n5");
+    check_text(5, K_ID, "f");
+    check_text(5, K_NAME, "n6");
+    free(b.p);
+}
+
 /* Every record key the contract names is found by its exact spelling. */
 Test(shape, every_record_key_is_found)
 {
