@@ -153,11 +153,17 @@ static const entry job_info_keys[] = {
 };
 #undef E
 
+/* Whether the key is the entry's name spelt exactly so. */
+static bool spelt_as(const entry *e, const char *key, size_t n)
+{
+    return e->len == n && sq_same_bytes(e->name, key, n);
+}
+
 /* Servers spell keys in camelCase; the case-blind compare is only for the odd one that does
  * not, so it runs only where the lengths agree. */
 static bool matches(const entry *e, const char *key, size_t n)
 {
-    return e->len == n && (sq_same_bytes(e->name, key, n) || !strncasecmp(e->name, key, n));
+    return spelt_as(e, key, n) || (e->len == n && !strncasecmp(e->name, key, n));
 }
 
 static const entry *lookup(const entry *table, const char *key, size_t n)
@@ -992,7 +998,7 @@ static const entry *record_key(shp_reader *r, const char *key, size_t n)
     if (i >= KEY_GUESSES)
         return lookup_record_key(key, n);
     const entry *g = r->guess[i];
-    if (g && g->len == n && sq_same_bytes(g->name, key, n))
+    if (g && spelt_as(g, key, n))
         return g;
     return r->guess[i] = lookup_record_key(key, n);
 }

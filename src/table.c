@@ -307,6 +307,11 @@ static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, b
     return (uint32_t)t->nstrs;
 }
 
+static bool same_text(const pooled *e, sq_str s)
+{
+    return e->n == s.n && sq_same_bytes(e->p, s.p, s.n);
+}
+
 /* The id of text s, interned: copied into the pool when new, unless `copy` is false (text
  * the table already owns). */
 static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int *why)
@@ -314,7 +319,7 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int
     size_t i = h & t->str_mask;
     for (uint32_t id; (id = t->str_slots[i]); i = (i + 1) & t->str_mask) {
         const pooled *e = &t->strs[id - 1];
-        if (e->hash == h && e->n == s.n && sq_same_bytes(e->p, s.p, s.n))
+        if (e->hash == h && same_text(e, s))
             return id;
     }
     uint32_t id = add_text(t, s, h, true, copy, why);
@@ -374,11 +379,6 @@ static int rehash_rows(tbl_table *t, size_t mask)
     t->row_slots = slots;
     t->row_mask = mask;
     return 0;
-}
-
-static bool same_text(const pooled *e, sq_str s)
-{
-    return e->n == s.n && sq_same_bytes(e->p, s.p, s.n);
 }
 
 /* The slot of (source, id): holding its row, or the empty one where it would go. */
