@@ -5,7 +5,8 @@
 # Times sessq on generated VB365 v6 restore-session dumps (128,000 sessions: pretty-printed,
 # compact, gzip, a folder of 128 pages) beside a yardstick, yajl's streaming SAX parser counting
 # result values and doing nothing else, and beside jq and the floors of reading (cat) and of
-# inflating (zcat). The dumps are generated once into $BUILD/bench/data and kept. Each command
+# inflating (zcat); and two sessq -j 1 at once on half of the pages each, the ceiling of -j 2 on
+# this machine. The dumps are generated once into $BUILD/bench/data and kept. Each command
 # runs once to fill the page cache, then BENCH_RUNS times, each run right after one of the
 # yardstick, so that load from other processes weighs on both alike. BENCH_BIG=1 adds a 10 times
 # larger dump, to show whether time grows linearly with size. Prints a table and writes it, in
@@ -50,6 +51,22 @@ generate_pages() {
     rm -rf "$dir.tmp"
     "$bench/gendump" "$@" --pages 1000 "$dir.tmp"
     mv "$dir.tmp" "$dir"
+}
+
+# Two folders of links to the first and the second half of a folder's files: what two
+# processes read at once to show the most two cores can give (the -j rows' ceiling).
+generate_halves() {
+    dir=$1
+    [ -d "$dir.half1" ] && [ -d "$dir.half2" ] && return 0
+    echo "bench: linking the halves of $dir/" >&2
+    rm -rf "$dir.half1" "$dir.half2"
+    mkdir "$dir.half1" "$dir.half2"
+    whole=$(cd "$dir" && pwd)
+    total=$(find "$whole" -type f | wc -l)
+    find "$whole" -type f | sort | awk -v total="$total" '{ print (NR <= total / 2 ? 1 : 2), $0 }' |
+        while read -r half file; do
+            ln -s "$file" "$dir.half$half/"
+        done
 }
 
 generate_gzip() {
@@ -198,6 +215,22 @@ print_markdown() {
         }'
 }
 
+# The -j 2 row against the most two cores gave: -j 1's time over that of two -j 1 at once,
+# each reading half of the files.
+ceiling() {
+    awk -F '\t' -v one="$1" -v two="$2" -v halves="$3" '
+        $1 == one && $2 == "128 pages" { t1 = $3 }
+        $1 == two && $2 == "128 pages" { t2 = $3 }
+        $1 == halves { th = $3 }
+        END {
+            if (t1 && t2 && th)
+                printf "Two cores at most: two -j 1 at once, each on half of the 128 pages, took " \
+                    "%.3f s against %.3f s for one on all, %.2f times faster: the ceiling of " \
+                    "-j 2 on this machine; -j 2 was %.2f times faster than -j 1.\n", th, t1,
+                    t1 / th, t1 / t2
+        }'
+}
+
 # Big over small median times for the commands timed on both: linear when they grow as the
 # bytes do. CPU time too, which waiting for a busy core does not blur.
 linearity() {
@@ -224,6 +257,7 @@ generate "$pretty" --sessions "$SESSIONS" --pretty
 generate "$compact" --sessions "$SESSIONS"
 generate_gzip "$pretty"
 generate_pages "$pages" --sessions "$SESSIONS" --pretty
+generate_halves "$pages"
 pretty_bytes=$(json_bytes "$pretty")
 compact_bytes=$(json_bytes "$compact")
 pages_bytes=$(json_bytes "$pages")
@@ -247,6 +281,13 @@ if "$sessq" stats --help | grep -Eq -- '(^|[[:space:],])-j([[:space:],]|$)'; the
         bench_row "$stats -j $j" "128 pages" "$pages_bytes" "$pretty" \
             "$sessq" stats --by status -f csv -j "$j" "$pages"
     done
+    halves="two of $stats -j 1 at once"
+    # Each half misses the other's pages, which sessq notes on standard error: expected here.
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    bench_row "$halves" "64 + 64 pages" "$pages_bytes" "$pretty" \
+        sh -c '"$0" stats --by status -f csv -j 1 "$1" 2>/dev/null & first=$!
+               "$0" stats --by status -f csv -j 1 "$2" 2>/dev/null && wait "$first"' \
+        "$sessq" "$pages.half1" "$pages.half2"
 else
     note "sessq stats -j: not in 'sessq stats --help' yet, so no -j 1 and -j 2 rows."
 fi
@@ -291,6 +332,8 @@ if [ "$BIG" = 1 ]; then
     tail -n +2 "$table" | linearity "big pretty" \
         "$(awk -v a="$big_bytes" -v b="$pretty_bytes" 'BEGIN { print a / b }')" >>"$notes"
 fi
+
+tail -n +2 "$table" | ceiling "$stats -j 1" "$stats -j 2" "${halves:-}" >>"$notes"
 
 took=$(($(date +%s) - started))
 title="sessq bench, $(date -u +%Y-%m-%dT%H:%MZ), $("$sessq" --version 2>/dev/null || echo sessq)"
