@@ -344,10 +344,11 @@ static size_t skip_plain(const uchar *s, size_t i, size_t n)
  * run is crossed many bytes at a time. */
 static size_t skip_space(const uchar *s, size_t i, size_t n)
 {
-    if (i < n && !is_space(s[i]))
+    /* Every byte above ' ' is no whitespace: one compare decides most calls. */
+    if (i < n && s[i] > ' ')
         return i;
     /* A ':' is mostly followed by one space, then the value. */
-    if (i + 1 < n && s[i] == ' ' && !is_space(s[i + 1]))
+    if (i + 1 < n && s[i] == ' ' && s[i + 1] > ' ')
         return i + 1;
 #ifdef SIMD_X86
     json_simd l = level();
