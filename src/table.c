@@ -288,8 +288,6 @@ static int rehash_strings(tbl_table *t)
     return 0;
 }
 
-/* The id of text s (copied into the pool when new); 0 for null; UINT32_MAX with *why set
- * when it cannot be kept. */
 /* The id of a new copy of s (not null) in the pool, with its hash; UINT32_MAX with *why set
  * when it cannot be kept. */
 static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, bool copy, int *why)
@@ -331,6 +329,8 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int
     return id;
 }
 
+/* The id of text s, interned (copied into the pool when new); 0 for null; UINT32_MAX with *why
+ * set when it cannot be kept. */
 static uint32_t intern(tbl_table *t, sq_str s, int *why)
 {
     return s.p ? intern_hashed(t, s, hash_text(s.p, s.n), true, why) : 0;
