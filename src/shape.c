@@ -432,7 +432,7 @@ static bool collector_put(collector *c, field f, vkind kind, const char *p, size
         c->buf = b;
         c->cap = cap;
     }
-    memcpy(c->buf + c->len, p, n);
+    sq_copy_bytes(c->buf + c->len, p, n);
     c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, kind};
     c->len += n;
     return true;

@@ -260,7 +260,7 @@ static char *pool_copy(tbl_table *t, const char *p, size_t n, int *why)
         b = nb;
     }
     char *dst = b->data + b->used;
-    memcpy(dst, p, n);
+    sq_copy_bytes(dst, p, n);
     b->used += n;
     return dst;
 }

@@ -970,6 +970,30 @@ Test(same_bytes, agrees_with_memcmp_at_every_length_and_position)
     }
 }
 
+/* sq_copy_bytes() stands in for memcpy() on a record's values: at every length around its word
+ * sizes and past its limit it copies every byte and writes nothing outside the destination
+ * (guard bytes around it), and reads nothing outside the source (exact-size allocations, for
+ * the sanitizers). */
+Test(same_bytes, copy_writes_every_byte_and_nothing_else)
+{
+    enum { GUARD = 16 };
+    for (size_t n = 0; n <= 100; n++) {
+        unsigned char *from = malloc(n ? n : 1), *to = malloc(n + 2 * GUARD);
+        cr_assert(from && to);
+        for (size_t i = 0; i < n; i++)
+            from[i] = (unsigned char)(0x5A ^ (i * 131));
+        memset(to, 0xEE, n + 2 * GUARD);
+        sq_copy_bytes(to + GUARD, from, n);
+        cr_expect(!memcmp(to + GUARD, from, n), "%zu bytes copied", n);
+        for (size_t i = 0; i < GUARD; i++) {
+            cr_expect_eq(to[i], 0xEE, "%zu bytes: guard before, %zu", n, i);
+            cr_expect_eq(to[GUARD + n + i], 0xEE, "%zu bytes: guard after, %zu", n, i);
+        }
+        free(from);
+        free(to);
+    }
+}
+
 /* sq_hash() folds a last partial word as the bytes it holds, the first lowest: the same as
  * folding the word whose bytes are those and then zeros, at every length. */
 Test(same_bytes, hash_of_a_partial_last_word)
