@@ -255,7 +255,9 @@ struct shp_reader {
     json_parser *json;
     shp_stats totals, file;
 
-    context stack[MAX_CONTEXTS];
+    /* The contexts are stack[1..depth]; stack[0] stays C_NONE, the context outside them all, so
+     * that current() needs no test. */
+    context stack[MAX_CONTEXTS + 1];
     size_t depth;
     size_t ignoring;      /* > 0: inside a skipped value, its nesting */
     const entry *pending; /* the current key's entry, NULL when no context wants it */
@@ -744,7 +746,7 @@ static int finish_top(shp_reader *r)
 
 static int read_all(shp_reader *r, in_source *src);
 
-static context current(const shp_reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
+static context current(const shp_reader *r) { return r->stack[r->depth]; }
 
 /* The offset of an element boundary at or after `from`, or 0 when none is near. */
 static uint64_t guess_boundary(const shp_reader *r, uint64_t from)
@@ -794,7 +796,7 @@ static shp_reader *helper_reader(shp_reader *r, split *s)
     json_start_between(h->json, r->json, s->start);
     h->name = r->name;
     h->err = &s->err;
-    memcpy(h->stack, r->stack, r->depth * sizeof *r->stack);
+    memcpy(h->stack, r->stack, (r->depth + 1) * sizeof *r->stack);
     h->depth = h->floor = r->depth;
     h->cur = &h->top;
     h->envelope = r->envelope;
@@ -1120,7 +1122,7 @@ static int on_open(shp_reader *r, json_token t, const json_value *v)
         r->ignoring = 1;
         return 0;
     }
-    r->stack[r->depth++] = child;
+    r->stack[++r->depth] = child;
     return 0;
 }
 
@@ -1129,7 +1131,7 @@ static int on_close(shp_reader *r, const json_value *v)
 {
     if (r->depth == r->floor)
         return end_of_part(r, v);
-    context c = r->stack[--r->depth];
+    context c = r->stack[r->depth--];
     if (c == C_RECORD) {
         r->cur = &r->top;
         r->rec.end = v->offset + 1;
