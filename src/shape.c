@@ -421,18 +421,21 @@ static void collector_start(collector *c, uint64_t offset, uint64_t line, uint64
 
 static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n)
 {
-    if (c->len + n > UINT32_MAX)
-        return false;
-    /* An empty value needs a buffer too: its text points there. */
-    if (c->len + n > c->cap || !c->buf) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        while (cap < c->len + n)
+    /* One test for most values: room to spare. The buffer grows also when a value would fill
+     * it exactly, so that an empty value finds one too (its text points there), and never past
+     * UINT32_MAX bytes, so that room to spare means offsets that fit a slot. */
+    if (c->len + n >= c->cap) {
+        if (c->len + n >= UINT32_MAX)
+            return false;
+        uint64_t cap = c->cap ? (uint64_t)c->cap * 2 : 1024;
+        while (cap <= c->len + n)
             cap *= 2;
-        char *b = realloc(c->buf, cap);
+        cap = cap > UINT32_MAX ? UINT32_MAX : cap;
+        char *b = realloc(c->buf, (size_t)cap);
         if (!b)
             return false;
         c->buf = b;
-        c->cap = cap;
+        c->cap = (size_t)cap;
     }
     sq_copy_bytes(c->buf + c->len, p, n);
     c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, kind};
