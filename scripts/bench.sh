@@ -7,11 +7,11 @@
 # result values and doing nothing else, and beside jq and the floors of reading (cat) and of
 # inflating (zcat); two sessq -j 1 at once on half of the pages each, what two cores give to work
 # divided perfectly (beside -j 2); and the pretty dump again, each run after a pause, as a
-# single run meets the memory. The dumps are generated once into $BUILD/bench/data and kept. Each command
-# runs once to fill the page cache, then BENCH_RUNS times, each run right after one of the
-# yardstick, so that load from other processes weighs on both alike. BENCH_BIG=1 adds a 10 times
-# larger dump, to show whether time grows linearly with size. Prints a table and writes it, in
-# Markdown, to $BUILD/bench/results.md.
+# single run meets the memory. The dumps are generated once into $BUILD/bench/data and kept.
+# Each command runs once to fill the page cache, then BENCH_RUNS times, each run right after one
+# of the yardstick, so that load from other processes weighs on both alike. BENCH_BIG=1 adds a
+# 10 times larger dump, to show whether time grows linearly with size. Prints a table and writes
+# it, in Markdown, to $BUILD/bench/results.md.
 set -eu
 
 BUILD=${BUILD:-build}
@@ -55,19 +55,22 @@ generate_pages() {
 }
 
 # Two folders of links to the first and the second half of a folder's files: what two
-# processes read at once to show the most two cores can give (the -j rows' ceiling).
+# processes read at once to show what two cores give to work divided perfectly. Made under
+# temporary names, as the dumps are.
 generate_halves() {
     dir=$1
     [ -d "$dir.half1" ] && [ -d "$dir.half2" ] && return 0
     echo "bench: linking the halves of $dir/" >&2
-    rm -rf "$dir.half1" "$dir.half2"
-    mkdir "$dir.half1" "$dir.half2"
-    whole=$(cd "$dir" && pwd)
-    total=$(find "$whole" -type f | wc -l)
-    find "$whole" -type f | sort | awk -v total="$total" '{ print (NR <= total / 2 ? 1 : 2), $0 }' |
+    rm -rf "$dir.half1" "$dir.half2" "$dir.half1.tmp" "$dir.half2.tmp"
+    mkdir "$dir.half1.tmp" "$dir.half2.tmp"
+    find "$(cd "$dir" && pwd)" -type f | sort |
+        awk '{ file[NR] = $0 }
+             END { for (i = 1; i <= NR; i++) print (i <= NR / 2 ? 1 : 2), file[i] }' |
         while read -r half file; do
-            ln -s "$file" "$dir.half$half/"
+            ln -s "$file" "$dir.half$half.tmp/"
         done
+    mv "$dir.half1.tmp" "$dir.half1"
+    mv "$dir.half2.tmp" "$dir.half2"
 }
 
 generate_gzip() {
@@ -220,7 +223,7 @@ print_markdown() {
 
 # The -j 2 row beside what two cores gave the same work divided perfectly: -j 1's time over
 # that of two -j 1 at once, each reading half of the files.
-ceiling() {
+halves_note() {
     awk -F '\t' -v one="$1" -v two="$2" -v halves="$3" '
         $1 == one && $2 == "128 pages" { t1 = $3 }
         $1 == two && $2 == "128 pages" { t2 = $3 }
@@ -342,7 +345,7 @@ if [ "$BIG" = 1 ]; then
         "$(awk -v a="$big_bytes" -v b="$pretty_bytes" 'BEGIN { print a / b }')" >>"$notes"
 fi
 
-tail -n +2 "$table" | ceiling "$stats -j 1" "$stats -j 2" "${halves:-}" >>"$notes"
+tail -n +2 "$table" | halves_note "$stats -j 1" "$stats -j 2" "${halves:-}" >>"$notes"
 
 took=$(($(date +%s) - started))
 title="sessq bench, $(date -u +%Y-%m-%dT%H:%MZ), $("$sessq" --version 2>/dev/null || echo sessq)"
