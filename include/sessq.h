@@ -118,13 +118,13 @@ static inline bool sq_same_bytes(const void *a, const void *b, size_t n)
     return true;
 }
 
-/* Copies w bytes from s to d through a register; w is 4 or 8. */
-#define SQ_MOVE_WORD(d, s, w)                                                                      \
-    do {                                                                                           \
-        unsigned char sq_word_[8];                                                                 \
-        memcpy(sq_word_, (s), (w));                                                                \
-        memcpy((d), sq_word_, (w));                                                                \
-    } while (0)
+/* Copies w bytes (4 or 8, a constant) from s to d through a register. */
+static inline void sq_move_word(unsigned char *d, const unsigned char *s, size_t w)
+{
+    unsigned char word[8];
+    memcpy(word, s, w);
+    memcpy(d, word, w);
+}
 
 /* memcpy() for the short values of every record: words from both ends, overlapping in the
  * middle, where the copy a compiler inlines for a length it cannot see runs a loop. d and s
@@ -136,22 +136,22 @@ static inline void sq_copy_bytes(void *d, const void *s, size_t n)
     if (n > 64) {
         memcpy(to, from, n);
     } else if (n >= 16) {
-        SQ_MOVE_WORD(to, from, 8);
-        SQ_MOVE_WORD(to + 8, from + 8, 8);
-        SQ_MOVE_WORD(to + n - 16, from + n - 16, 8);
-        SQ_MOVE_WORD(to + n - 8, from + n - 8, 8);
+        sq_move_word(to, from, 8);
+        sq_move_word(to + 8, from + 8, 8);
+        sq_move_word(to + n - 16, from + n - 16, 8);
+        sq_move_word(to + n - 8, from + n - 8, 8);
         if (n > 32) {
-            SQ_MOVE_WORD(to + 16, from + 16, 8);
-            SQ_MOVE_WORD(to + 24, from + 24, 8);
-            SQ_MOVE_WORD(to + n - 32, from + n - 32, 8);
-            SQ_MOVE_WORD(to + n - 24, from + n - 24, 8);
+            sq_move_word(to + 16, from + 16, 8);
+            sq_move_word(to + 24, from + 24, 8);
+            sq_move_word(to + n - 32, from + n - 32, 8);
+            sq_move_word(to + n - 24, from + n - 24, 8);
         }
     } else if (n >= 8) {
-        SQ_MOVE_WORD(to, from, 8);
-        SQ_MOVE_WORD(to + n - 8, from + n - 8, 8);
+        sq_move_word(to, from, 8);
+        sq_move_word(to + n - 8, from + n - 8, 8);
     } else if (n >= 4) {
-        SQ_MOVE_WORD(to, from, 4);
-        SQ_MOVE_WORD(to + n - 4, from + n - 4, 4);
+        sq_move_word(to, from, 4);
+        sq_move_word(to + n - 4, from + n - 4, 4);
     } else if (n) {
         to[0] = from[0];
         to[n / 2] = from[n / 2];
