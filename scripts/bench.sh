@@ -4,14 +4,15 @@
 #
 # Times sessq on generated VB365 v6 restore-session dumps (128,000 sessions: pretty-printed,
 # compact, gzip, a folder of 128 pages) beside a yardstick, yajl's streaming SAX parser counting
-# result values and doing nothing else, and beside jq and the floors of reading (cat) and of
-# inflating (zcat); two sessq -j 1 at once on half of the pages each, what two cores give to work
-# divided perfectly (beside -j 2); and the pretty dump again, each run after a pause, as a
-# single run meets the memory. The dumps are generated once into $BUILD/bench/data and kept.
-# Each command runs once to fill the page cache, then BENCH_RUNS times, each run right after one
-# of the yardstick, so that load from other processes weighs on both alike. BENCH_BIG=1 adds a
-# 10 times larger dump, to show whether time grows linearly with size. Prints a table and writes
-# it, in Markdown, to $BUILD/bench/results.md.
+# result values and doing nothing else (on the pretty dump, and on the compact one for the
+# compact rows), and beside jq and the floors of reading (cat) and of inflating (zcat); two
+# sessq -j 1 at once on half of the pages each, what two cores give to work divided perfectly
+# (beside -j 2); and the pretty dump again, each run after a pause, as a single run meets the
+# memory. The dumps are generated once into $BUILD/bench/data and kept. Each command runs once
+# to fill the page cache, then BENCH_RUNS times, each run right after one of the yardstick, so
+# that load from other processes weighs on both alike. BENCH_BIG=1 adds a 10 times larger dump,
+# to show whether time grows linearly with size. Prints a table and writes it, in Markdown, to
+# $BUILD/bench/results.md.
 set -eu
 
 BUILD=${BUILD:-build}
@@ -275,8 +276,12 @@ bench_row "$stats" pretty "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$pretty"
 bench_row "$stats -j 1" pretty "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv -j 1 "$pretty"
-bench_row "$stats" compact "$compact_bytes" "$pretty" \
+# Compact input beside yajl on the same bytes: its own yardstick, with less whitespace to skip.
+reference_row compact "$compact_bytes" "$compact"
+bench_row "$stats" compact "$compact_bytes" "$compact" \
     "$sessq" stats --by status -f csv "$compact"
+bench_row "$stats -j 1" compact "$compact_bytes" "$compact" \
+    "$sessq" stats --by status -f csv -j 1 "$compact"
 bench_row "$stats" pretty.gz "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$pretty.gz"
 bench_row "$stats" "128 pages" "$pages_bytes" "$pretty" \
@@ -353,7 +358,8 @@ about="$SESSIONS v6 restore sessions: $sizes. $RUNS timed runs of each, from the
 $(nproc) cores, load average $load_before before, $(loadavg) after. Took $took s."
 legend="Median wall and CPU (user + system) time of the runs; MB/s: JSON bytes read (uncompressed \
 for pretty.gz) / median wall, in 10^6 bytes; peak RSS: the largest of the runs; ratio to yajl: \
-median wall / median wall of the yardstick runs made between this command's runs."
+median wall / median wall of the yardstick runs made between this command's runs, on the same \
+bytes for compact (and big pretty), on pretty for the others."
 {
     printf '# %s\n\n%s\n\n' "$title" "$about"
     print_markdown <"$table"
