@@ -601,6 +601,20 @@ static size_t put_utf8(uchar *o, uint32_t cp)
     return 4;
 }
 
+/* The byte a one-letter escape ("\\n" and the like) stands for; 0 for "\\u" and invalid ones. */
+static uchar simple_escape(uchar e)
+{
+    return e == '"'    ? '"'
+           : e == '\\' ? '\\'
+           : e == '/'  ? '/'
+           : e == 'b'  ? '\b'
+           : e == 'f'  ? '\f'
+           : e == 'n'  ? '\n'
+           : e == 'r'  ? '\r'
+           : e == 't'  ? '\t'
+                       : 0;
+}
+
 typedef struct {
     json_parser *p;
     const uchar *s; /* the token, from its opening quote */
@@ -649,15 +663,7 @@ static lex_result lex_string_slow(lexer *lx, size_t i, json_value *v)
             if (i + 1 >= n)
                 return LEX_MORE;
             uchar e = s[i + 1];
-            uchar simple = e == '"'    ? '"'
-                           : e == '\\' ? '\\'
-                           : e == '/'  ? '/'
-                           : e == 'b'  ? '\b'
-                           : e == 'f'  ? '\f'
-                           : e == 'n'  ? '\n'
-                           : e == 'r'  ? '\r'
-                           : e == 't'  ? '\t'
-                                       : 0;
+            uchar simple = simple_escape(e);
             if (simple) {
                 p->text[o++] = simple;
                 i += 2;
@@ -947,6 +953,47 @@ __attribute__((noinline)) static json_token lex_scalar(json_parser *p, partial_k
     return finish_scalar(p, kind, &lx, v);
 }
 
+/* Escapes a string may have for escaped_string() to decode it. */
+#define FEW_ESCAPES 8
+
+/* A string whose first escape is at s[i] (s: the token, from its quote), when it is plain ASCII
+ * with up to FEW_ESCAPES one-letter escapes and ends in this chunk, as in "CORP\\admin": its
+ * end is found first, then it is decoded into p->text in one pass. Anything else goes through
+ * lex_scalar(), which decodes the same strings to the same bytes, only slower. */
+__attribute__((noinline)) static json_token escaped_string(json_parser *p, json_value *v, size_t i)
+{
+    const uchar *s = p->buf + p->pos;
+    size_t n = p->len - p->pos, at[FEW_ESCAPES], k = 0;
+    for (;;) {
+        if (k == FEW_ESCAPES || i + 1 >= n || !simple_escape(s[i + 1]))
+            return lex_scalar(p, P_STRING, v);
+        at[k++] = i;
+        i = skip_plain(s, i + 2, n);
+        if (i < n && s[i] == '"')
+            break;
+        if (i == n || s[i] != '\\')
+            return lex_scalar(p, P_STRING, v);
+    }
+    /* Decoded, the string is shorter than the i - 1 bytes between its quotes. */
+    if (i - 1 > SQ_MAX_STRING || !grow(&p->text, &p->text_cap, i))
+        return lex_scalar(p, P_STRING, v);
+    size_t from = 1, o = 0;
+    for (size_t e = 0; e < k; e++) {
+        sq_copy_bytes(p->text + o, s + from, at[e] - from);
+        o += at[e] - from;
+        p->text[o++] = simple_escape(s[at[e] + 1]);
+        from = at[e] + 2;
+    }
+    sq_copy_bytes(p->text + o, s + from, i - from);
+    o += i - from;
+    v->offset = p->base + p->pos;
+    v->p = (const char *)p->text;
+    v->n = o;
+    v->repaired = false;
+    p->pos += i + 1;
+    return string_done(p);
+}
+
 /* A string at the current position: most are plain ASCII and end in this chunk, and are told at
  * once; the rest go through lex_scalar(). */
 static json_token string_token(json_parser *p, json_value *v)
@@ -955,7 +1002,7 @@ static json_token string_token(json_parser *p, json_value *v)
     size_t n = p->len - p->pos;
     size_t i = skip_plain(s, 1, n);
     if (i == n || s[i] != '"')
-        return lex_scalar(p, P_STRING, v);
+        return i < n && s[i] == '\\' ? escaped_string(p, v, i) : lex_scalar(p, P_STRING, v);
     v->offset = p->base + p->pos;
     v->p = (const char *)s + 1;
     v->n = i - 1;

@@ -91,6 +91,28 @@ Test(json, escapes_are_decoded)
         "@0 [\n@1 S:a\"b\\x5cc/d\\x08\\x0c\\x0a\\x0d\\x09\\xc3\\xa9\\xf0\\x9f\\x98\\x80\\x00z\n@48 ]\n");
 }
 
+/* Plain ASCII with up to 8 one-letter escapes, whole in its chunk, is decoded in one pass
+ * (escaped_string()); more escapes, another byte or a cut go the general way. Both give the
+ * same text, which parse() checks by cutting each case byte by byte too. */
+Test(json, strings_with_a_few_escapes)
+{
+    expect_tokens("{\"k\\\"y\": \"CORP\\\\backup.admin\"}", 0,
+                  "@0 {\n@1 K:k\"y\n@9 S:CORP\\x5cbackup.admin\n@29 }\n");
+    expect_tokens("[\"ab\\\\\", \"\\\"x\", \"\\/\"]", 0,
+                  "@0 [\n@1 S:ab\\x5c\n@9 S:\"x\n@16 S:/\n@20 ]\n");
+    /* Eight escapes, the most decoded in one pass, and nine. */
+    expect_tokens("[\"\\n\\n\\n\\n\\n\\n\\n\\nz\"]", 0,
+                  "@0 [\n@1 S:\\x0a\\x0a\\x0a\\x0a\\x0a\\x0a\\x0a\\x0az\n@20 ]\n");
+    expect_tokens("[\"\\t\\t\\t\\t\\t\\t\\t\\t\\t\"]", 0,
+                  "@0 [\n@1 S:\\x09\\x09\\x09\\x09\\x09\\x09\\x09\\x09\\x09\n@21 ]\n");
+    /* UTF-8 or a \u escape after a one-letter escape. */
+    expect_tokens("[\"\\t\xc3\xa9\"]", 0, "@0 [\n@1 S:\\x09\\xc3\\xa9\n@7 ]\n");
+    expect_tokens("[\"\\n\\u0041\"]", 0, "@0 [\n@1 S:\\x0aA\n@11 ]\n");
+    /* A bad escape after good ones is found where it is. */
+    const char *bad = "[\"a\\nb\\qc\"]";
+    expect_error(bad, strlen(bad), 0, JSON_ERR_SYNTAX, 1, 8);
+}
+
 Test(json, raw_utf8_passes_through)
 {
     expect_tokens(
