@@ -417,7 +417,12 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
         uint32_t last = t->last[k];
-        if (!t->plain[k] && last && s->text[k].p && same_text(&t->strs[last - 1], s->text[k]))
+        if (!s->text[k].p) {
+            /* A source leaves most of the others' keys null. */
+            nr->text[k] = 0;
+            continue;
+        }
+        if (!t->plain[k] && last && same_text(&t->strs[last - 1], s->text[k]))
             nr->text[k] = last;
         else if (t->plain[k])
             nr->text[k] = store(t, s->text[k], k == ID ? id_hash : 0, &why);
