@@ -245,6 +245,7 @@ typedef struct {
 
 #define MAX_CONTEXTS 8
 #define KEY_GUESSES 32
+#define HREF_MEMO 64 /* bytes of a link's path that href_source() remembers */
 
 struct shp_reader {
     tbl_table *table;
@@ -303,6 +304,12 @@ struct shp_reader {
      * from the record before, and checked (see record_key()). */
     const entry *guess[KEY_GUESSES];
     size_t key_no; /* keys of the current record so far */
+
+    /* href_source()'s memo: the last link's path up to its last '/', and the source that part
+     * names; the links of a response mostly share it ("/v6/restoresessions/"). */
+    char href_prefix[HREF_MEMO];
+    size_t href_prefix_len;
+    ses_source href_prefix_source;
 };
 
 /* A helper reading the later elements of a records array while the first reader reads up to
@@ -502,31 +509,79 @@ static int64_t millis_of(const collector *c)
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-/* The source a link's path names ("/v6/RestoreSessions?offset=0" -> vb365-restore): the last
- * path segment that is one of the collections. */
-static ses_source href_source(sq_str href)
+static ses_source collection_named(const char *p, size_t len)
 {
-    if (!href.p)
-        return SES_SRC_NONE;
-    ses_source found = SES_SRC_NONE;
-    /* Every record has an href: the path's end and its segments are found with memchr. */
-    const char *p = href.p, *end = memchr(p, '?', href.n);
+    if (len == 15 && !strncasecmp(p, "restoresessions", 15))
+        return SES_SRC_VB365_RESTORE;
+    if (len == 21 && !strncasecmp(p, "dataretrievalsessions", 21))
+        return SES_SRC_VB365_RETRIEVAL;
+    if (len == 11 && !strncasecmp(p, "jobsessions", 11))
+        return SES_SRC_AZURE_JOB;
+    return SES_SRC_NONE;
+}
+
+/* Whether p[0..n) holds a '/', '?' or '#', 8 bytes at a time: a byte equal to c leaves a zero
+ * byte in w ^ c, which (x - 0x01...) & ~x & 0x80... finds. */
+static bool has_path_mark(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t a = w ^ (ones * '/'), b = w ^ (ones * '?'), c = w ^ (ones * '#');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs)
+            return true;
+    }
+    for (; i < n; i++)
+        if (p[i] == '/' || p[i] == '?' || p[i] == '#')
+            return true;
+    return false;
+}
+
+/* href_source() the long way: each segment of the path in turn. A path without query or
+ * fragment whose part up to its last '/' fits is remembered, with what that part names. */
+static ses_source href_source_scan(shp_reader *r, sq_str href)
+{
+    ses_source found = SES_SRC_NONE, before_last = SES_SRC_NONE;
+    const char *p = href.p, *end = memchr(p, '?', href.n), *last_slash = NULL;
     end = end ? end : href.p + href.n;
     const char *fragment = memchr(p, '#', (size_t)(end - p));
     end = fragment ? fragment : end;
     while (p < end) {
         const char *slash = memchr(p, '/', (size_t)(end - p));
         const char *seg_end = slash ? slash : end;
-        size_t len = (size_t)(seg_end - p);
-        if (len == 15 && !strncasecmp(p, "restoresessions", 15))
-            found = SES_SRC_VB365_RESTORE;
-        else if (len == 21 && !strncasecmp(p, "dataretrievalsessions", 21))
-            found = SES_SRC_VB365_RETRIEVAL;
-        else if (len == 11 && !strncasecmp(p, "jobsessions", 11))
-            found = SES_SRC_AZURE_JOB;
+        if (!slash)
+            before_last = found;
+        ses_source named = collection_named(p, (size_t)(seg_end - p));
+        found = named ? named : found;
+        last_slash = slash ? slash : last_slash;
         p = seg_end + 1;
     }
+    size_t prefix = last_slash ? (size_t)(last_slash + 1 - href.p) : 0;
+    if (end == href.p + href.n && prefix && prefix < href.n && prefix <= HREF_MEMO) {
+        memcpy(r->href_prefix, href.p, prefix);
+        r->href_prefix_len = prefix;
+        r->href_prefix_source = before_last;
+    }
     return found;
+}
+
+/* The source a link's path names ("/v6/RestoreSessions?offset=0" -> vb365-restore): the last
+ * path segment that is one of the collections. Every record has a link, mostly with the path
+ * of the one before up to its last segment: then only that segment is looked at. Out of line:
+ * inlined into the token loop, it cost the loop more (in registers) than the call does. */
+__attribute__((noinline)) static ses_source href_source(shp_reader *r, sq_str href)
+{
+    if (!href.p)
+        return SES_SRC_NONE;
+    size_t m = r->href_prefix_len;
+    if (m && href.n > m && sq_same_bytes(href.p, r->href_prefix, m) &&
+        !has_path_mark(href.p + m, href.n - m)) {
+        ses_source last = collection_named(href.p + m, href.n - m);
+        return last ? last : r->href_prefix_source;
+    }
+    return href_source_scan(r, href);
 }
 
 static ses_source hint_source(hint h)
@@ -656,11 +711,11 @@ static int defer_record(shp_reader *r, const collector *c)
 }
 
 /* The contract's rule: the record's link, else the envelope's, else the record's keys. */
-static ses_source record_source(const shp_reader *r, const collector *c, ses_source own)
+static ses_source record_source(shp_reader *r, const collector *c, ses_source own)
 {
     ses_source src = own;
     if (!src && r->envelope)
-        src = r->envelope_links ? r->envelope_source : href_source(text_of(&r->top, F_HREF));
+        src = r->envelope_links ? r->envelope_source : href_source(r, text_of(&r->top, F_HREF));
     return src ? src : hint_source(c->hint);
 }
 
@@ -681,7 +736,7 @@ static int finish_record(shp_reader *r, const collector *c)
     if (!has_id(c))
         return fail_record(r, c, SHP_ERR_NO_ID,
                            "session without \"id\": every session record needs one");
-    ses_source own = href_source(text_of(c, F_HREF));
+    ses_source own = href_source(r, text_of(c, F_HREF));
     /* Once one record waits for the envelope's "_links", the ones after it wait too, so that
      * the table keeps the input order. */
     if (r->envelope && !r->envelope_links && (!own || r->ndeferred))
@@ -721,7 +776,7 @@ static int finish_envelope(shp_reader *r)
     for (size_t i = 0; i < r->ndeferred; i++)
         if (add_record(r, &r->deferred[i],
                        record_source(r, &r->deferred[i],
-                                     href_source(text_of(&r->deferred[i], F_HREF)))) < 0)
+                                     href_source(r, text_of(&r->deferred[i], F_HREF)))) < 0)
             return -1;
     free_deferred(r);
     return describe_page(r);
@@ -1148,7 +1203,7 @@ static int on_close(shp_reader *r, const json_value *v)
     }
     if (c == C_LINKS && current(r) == C_TOP) {
         r->envelope_links = true;
-        r->envelope_source = href_source(text_of(&r->top, F_HREF));
+        r->envelope_source = href_source(r, text_of(&r->top, F_HREF));
     }
     return 0;
 }

@@ -994,6 +994,45 @@ Test(shape, source_absolute_urls_host_query_and_case)
     check_source_id(8, "azure-job", "a9");
 }
 
+/* Links mostly share their path up to the last segment, which is then the only one looked at
+ * (href_source()'s memo): whatever follows that part, the source is the contract's, the last
+ * path segment that names a collection, else the keys'. */
+Test(shape, source_of_links_sharing_a_path)
+{
+    read_ok(
+        "[{'id': 'b1', '_links': {'self': {'href': '/v6/restoresessions/b1'}}},"
+        " {'id': 'b2', 'usn': 1, '_links': {'self': {'href': '/v6/restoresessions/b2'}}},"
+        " {'id': 'b3', '_links': {'self': {'href': '/v6/restoresessions/JobSessions'}}},"
+        " {'id': 'b4', '_links': {'self': {'href': '/v6/restoresessions/b4/dataRetrievalSessions'}}},"
+        " {'id': 'b5', 'usn': 1, '_links': {'self': {'href': '/v6/restoresessions/b4/x'}}},"
+        " {'id': 'b6', '_links': {'self': {'href': '/v6/restoresessions/b4/jobsessions?x=1'}}},"
+        " {'id': 'b7', '_links': {'self': {'href': '/v6/restoresessions/b4/jobsessions#top'}}},"
+        " {'id': 'b8', '_links': {'self': {'href': '/v6/restoresessions/b4/abcdefghij/jobsessions'}}},"
+        " {'id': 'b9', 'usn': 1, '_links': {'self': {'href': '/v6/Jobs/b9'}}},"
+        " {'id': 'b10', '_links': {'self': {'href': '/v6/Jobs/restoresessions'}}},"
+        " {'id': 'b11', 'retrievalId': 'r', '_links': {'self': {'href': '/v6/Jobs/b11'}}},"
+        " {'id': 'b12', 'usn': 1, '_links': {'self': {'href': '/v6/Jobs/'}}},"
+        " {'id': 'b13', '_links': {'self': {'href': "
+        "'/a/very/long/path/that/is/longer/than/what/is/remembered/dataretrievalsessions/b13'}}},"
+        " {'id': 'b14', 'usn': 1, '_links': {'self': {'href': "
+        "'/a/very/long/path/that/is/longer/than/what/is/remembered/dataretrievalsessions/b14'}}}]");
+    cr_assert_eq(tbl_count(T), 14);
+    check_source_id(0, "vb365-restore", "b1");
+    check_source_id(1, "vb365-restore", "b2"); /* the link before the keys */
+    check_source_id(2, "azure-job", "b3");
+    check_source_id(3, "vb365-retrieval", "b4");
+    check_source_id(4, "vb365-restore", "b5");
+    check_source_id(5, "azure-job", "b6"); /* the path ends at the query ... */
+    check_source_id(6, "azure-job", "b7"); /* ... and at the fragment */
+    check_source_id(7, "azure-job", "b8");
+    check_source_id(8, "azure-job", "b9"); /* no collection: the keys */
+    check_source_id(9, "vb365-restore", "b10");
+    check_source_id(10, "vb365-retrieval", "b11");
+    check_source_id(11, "azure-job", "b12");
+    check_source_id(12, "vb365-retrieval", "b13");
+    check_source_id(13, "vb365-retrieval", "b14");
+}
+
 /* Records decided at once by their own link and records waiting for the envelope's link must
  * still come out in input order ("Input order is otherwise kept"). */
 Test(shape, envelope_links_after_results_keeps_input_order)
