@@ -98,11 +98,12 @@ typedef struct {
     field f;
     context child; /* for an object value */
     hint hint;
+    bool session; /* a session key, or one that hints at a source: the object is a session */
 } entry;
 
 #define E(n, f, c, h)                                                                              \
     {                                                                                              \
-        n, sizeof n - 1, f, c, h                                                                   \
+        n, sizeof n - 1, f, c, h, ((f) != F_NONE && (f) < F_OFFSET) || (h) != H_NONE               \
     }
 static const entry record_keys[] = {
     E("id", F_ID, C_IGNORE, H_NONE),
@@ -131,17 +132,17 @@ static const entry record_keys[] = {
     E("repositoryJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
     E("restoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
     E("fileLevelRestoreJobInfo", F_NONE, C_JOB_INFO, H_AZURE),
-    {NULL, 0, F_NONE, C_IGNORE, H_NONE},
+    {NULL, 0, F_NONE, C_IGNORE, H_NONE, false},
 };
 static const entry results_key = E("results", F_NONE, C_RESULTS, H_NONE);
 static const entry envelope_keys[] = {E("offset", F_OFFSET, C_IGNORE, H_NONE),
                                       E("limit", F_LIMIT, C_IGNORE, H_NONE),
                                       E("totalCount", F_TOTAL, C_IGNORE, H_NONE),
-                                      {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+                                      {NULL, 0, F_NONE, C_IGNORE, H_NONE, false}};
 static const entry links_keys[] = {E("self", F_NONE, C_SELF, H_NONE),
-                                   {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+                                   {NULL, 0, F_NONE, C_IGNORE, H_NONE, false}};
 static const entry self_keys[] = {E("href", F_HREF, C_IGNORE, H_NONE),
-                                  {NULL, 0, F_NONE, C_IGNORE, H_NONE}};
+                                  {NULL, 0, F_NONE, C_IGNORE, H_NONE, false}};
 static const entry job_info_keys[] = {
     E("policyId", F_POLICY_ID, C_IGNORE, H_NONE),
     E("policyName", F_POLICY_NAME, C_IGNORE, H_NONE),
@@ -149,7 +150,7 @@ static const entry job_info_keys[] = {
     E("repositoryId", F_REPOSITORY_ID, C_IGNORE, H_NONE),
     E("repositoryName", F_REPOSITORY_NAME, C_IGNORE, H_NONE),
     E("reason", F_REASON, C_IGNORE, H_NONE),
-    {NULL, 0, F_NONE, C_IGNORE, H_NONE},
+    {NULL, 0, F_NONE, C_IGNORE, H_NONE, false},
 };
 #undef E
 
@@ -1122,8 +1123,7 @@ static int on_key(shp_reader *r, const json_value *v)
         if (r->pending->hint > c->hint)
             c->hint = r->pending->hint;
         if (here == C_RECORD || here == C_TOP)
-            c->has_fields |=
-                (r->pending->f != F_NONE && r->pending->f < F_OFFSET) || r->pending->hint != H_NONE;
+            c->has_fields |= r->pending->session;
     }
     return 0;
 }
