@@ -521,23 +521,28 @@ static ses_source collection_named(const char *p, size_t len)
     return SES_SRC_NONE;
 }
 
-/* Whether p[0..n) holds a '/', '?' or '#', 8 bytes at a time: a byte equal to c leaves a zero
- * byte in w ^ c, which (x - 0x01...) & ~x & 0x80... finds. */
+/* Whether p[0..n) holds a '/', '?' or '#', 8 bytes at a time (the last 8 overlapping the ones
+ * before): a byte equal to c leaves a zero byte in w ^ c, which (x - 0x01...) & ~x & 0x80...
+ * finds. '/' (0x2F) and '?' (0x3F) differ in one bit: with it set in every byte, both are '?'. */
 static bool has_path_mark(const char *p, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (p[i] == '/' || p[i] == '?' || p[i] == '#')
+                return true;
+        return false;
+    }
+    for (size_t i = 0;; i += 8) {
+        i = i + 8 > n ? n - 8 : i;
         uint64_t w;
         memcpy(&w, p + i, 8);
-        uint64_t a = w ^ (ones * '/'), b = w ^ (ones * '?'), c = w ^ (ones * '#');
-        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs)
+        uint64_t a = (w | ones * 0x10) ^ (ones * '?'), c = w ^ (ones * '#');
+        if ((((a - ones) & ~a) | ((c - ones) & ~c)) & highs)
             return true;
+        if (i + 8 == n)
+            return false;
     }
-    for (; i < n; i++)
-        if (p[i] == '/' || p[i] == '?' || p[i] == '#')
-            return true;
-    return false;
 }
 
 /* href_source() the long way: each segment of the path in turn. A path without query or
