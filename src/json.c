@@ -348,11 +348,14 @@ static size_t skip_plain(const uchar *s, size_t i, size_t n)
  * run is crossed many bytes at a time. */
 static size_t skip_space(const uchar *s, size_t i, size_t n)
 {
-    /* Every byte above ' ' is no whitespace: one compare decides most calls. */
-    if (i < n && s[i] > ' ')
+    if (i >= n)
         return i;
-    /* A ':' is mostly followed by one space, then the value. */
-    if (i + 1 < n && s[i] == ' ' && s[i + 1] > ' ')
+    /* Every byte above ' ' is no whitespace: one compare decides most calls. A ':' is mostly
+     * followed by one space, then the value; a newline, by a run of indentation. */
+    uchar c = s[i];
+    if (c > ' ')
+        return i;
+    if (c == ' ' && i + 1 < n && s[i + 1] > ' ')
         return i + 1;
 #ifdef SIMD_X86
     json_simd l = level();
