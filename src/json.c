@@ -335,8 +335,11 @@ static size_t skip_plain(const uchar *s, size_t i, size_t n)
         if (mask)
             return i + (size_t)__builtin_ctz(mask);
         i += 16;
-        if (i + 16 <= n && (mask = not_plain_sse2(s + i)))
-            return i + (size_t)__builtin_ctz(mask);
+        if (i + 16 <= n) {
+            if ((mask = not_plain_sse2(s + i)))
+                return i + (size_t)__builtin_ctz(mask);
+            i += 16;
+        }
         i = l == JSON_SIMD_AVX2 ? plain_avx2(s, i, n) : plain_sse2(s, i, n);
     }
 #endif
