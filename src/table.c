@@ -329,20 +329,6 @@ static uint32_t intern_hashed(tbl_table *t, sq_str s, uint32_t h, bool copy, int
     return id;
 }
 
-/* The id of text s, interned (copied into the pool when new); 0 for null; UINT32_MAX with *why
- * set when it cannot be kept. */
-static uint32_t intern(tbl_table *t, sq_str s, int *why)
-{
-    return s.p ? intern_hashed(t, s, hash_text(s.p, s.n), true, why) : 0;
-}
-
-/* The id of a copy of s that is not looked up or entered in the hash (its hash, given, is
- * kept for the row index); 0 for null; UINT32_MAX with *why set when it cannot be kept. */
-static uint32_t store(tbl_table *t, sq_str s, uint32_t hash, int *why)
-{
-    return s.p ? add_text(t, s, hash, false, true, why) : 0;
-}
-
 /* ---- rows and their index ----------------------------------------------------------------- */
 
 static uint32_t row_hash(uint8_t source, uint32_t id_hash)
@@ -411,27 +397,26 @@ static bool same_values(const tbl_table *t, const row *x, const ses_session *s)
     return true;
 }
 
-/* Copies s into a row: interned or stored text, numbers. 0 or a TBL_ERR_*. */
+/* Copies s into a row: text copied as it comes (plain slots, which keep the id's hash for the
+ * row index) or interned, and numbers. 0 or a TBL_ERR_*. */
 static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *nr)
 {
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
-        uint32_t last = t->last[k];
-        if (!s->text[k].p) {
-            /* A source leaves most of the others' keys null. */
-            nr->text[k] = 0;
-            continue;
-        }
-        if (!t->plain[k] && last && same_text(&t->strs[last - 1], s->text[k]))
-            nr->text[k] = last;
+        sq_str text = s->text[k];
+        uint32_t last = t->last[k], id;
+        /* A source leaves most of the others' keys null. */
+        if (!text.p)
+            id = 0;
         else if (t->plain[k])
-            nr->text[k] = store(t, s->text[k], k == ID ? id_hash : 0, &why);
-        else
-            nr->text[k] = intern(t, s->text[k], &why);
-        if (nr->text[k] == UINT32_MAX)
+            id = add_text(t, text, k == ID ? id_hash : 0, false, true, &why);
+        else if (last && same_text(&t->strs[last - 1], text))
+            id = last;
+        else if ((id = intern_hashed(t, text, hash_text(text.p, text.n), true, &why)) != UINT32_MAX)
+            t->last[k] = id;
+        if (id == UINT32_MAX)
             return why;
-        if (!t->plain[k] && nr->text[k])
-            t->last[k] = nr->text[k];
+        nr->text[k] = id;
     }
     memcpy(nr->num, s->num, sizeof nr->num);
     nr->source = (uint8_t)s->source;
