@@ -974,8 +974,9 @@ __attribute__((noinline)) static json_token escaped_string(json_parser *p, json_
 {
     const uchar *s = p->buf + p->pos;
     size_t n = p->len - p->pos, at[FEW_ESCAPES], k = 0;
+    uchar byte[FEW_ESCAPES]; /* what the escape at at[e] stands for */
     for (;;) {
-        if (k == FEW_ESCAPES || i + 1 >= n || !simple_escape(s[i + 1]))
+        if (k == FEW_ESCAPES || i + 1 >= n || !(byte[k] = simple_escape(s[i + 1])))
             return lex_scalar(p, P_STRING, v);
         at[k++] = i;
         i = skip_plain(s, i + 2, n);
@@ -991,7 +992,7 @@ __attribute__((noinline)) static json_token escaped_string(json_parser *p, json_
     for (size_t e = 0; e < k; e++) {
         sq_copy_bytes(p->text + o, s + from, at[e] - from);
         o += at[e] - from;
-        p->text[o++] = simple_escape(s[at[e] + 1]);
+        p->text[o++] = byte[e];
         from = at[e] + 2;
     }
     sq_copy_bytes(p->text + o, s + from, i - from);
