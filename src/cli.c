@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "paging.h"
 #include "shape.h"
+#include "thread.h"
 
 const char cli_common_help[] =
     "INPUT is a file, '-' (standard input; also when no INPUT is given and standard input is\n"
@@ -649,8 +650,7 @@ static sq_exit read_parallel(const reading *x, tbl_table *t, item *items, size_t
         items[i].main_only = wanted(&items[i]) && items[i].size < 0;
     pthread_t threads[64];
     unsigned started = 0;
-    while (started + 1 < jobs && started < 64 &&
-           pthread_create(&threads[started], NULL, worker, &p) == 0)
+    while (started + 1 < jobs && started < 64 && thr_start(&threads[started], worker, &p) == 0)
         started++;
     sq_exit status = SQ_EXIT_OK;
     pthread_mutex_lock(&p.lock);
@@ -1258,7 +1258,7 @@ static void start_helper(emitter *e, const cli_common *c, const char *const *nam
     e->vals = calloc(ncols ? ncols : 1, sizeof *e->vals);
     e->scratch = calloc(ncols ? ncols : 1, sizeof *e->scratch);
     e->helped = e->part[0] && e->part[1] && e->vals && e->scratch;
-    if (e->helped && pthread_create(&e->helper, NULL, format_blocks, e) == 0)
+    if (e->helped && thr_start(&e->helper, format_blocks, e) == 0)
         return;
     free_helper(e);
     e->helped = false;

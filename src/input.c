@@ -13,6 +13,7 @@
  * in the caller's thread: closing a source must never wait for a read() that may not end. */
 #include "input.h"
 #include "mem.h"
+#include "thread.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -410,7 +411,7 @@ static bool start_ahead(in_source *src)
         return false;
     }
     if (pthread_cond_init(&a->filled, NULL) != 0 || pthread_cond_init(&a->freed, NULL) != 0 ||
-        (src->ahead = a, pthread_create(&a->thread, NULL, inflate_ahead, src) != 0)) {
+        (src->ahead = a, thr_start(&a->thread, inflate_ahead, src) != 0)) {
         src->ahead = NULL;
         pthread_mutex_destroy(&a->lock);
         free_ahead(a);

@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "paging.h"
 #include "session.h"
+#include "thread.h"
 
 typedef enum {
     C_NONE,      /* between documents */
@@ -906,7 +907,7 @@ static int try_split(shp_reader *r, uint64_t here)
         tbl_charge_to(s->log, r->table);
     if (s->log && (s->findings || !r->findings) && s->part)
         s->reader = helper_reader(r, s);
-    if (!s->reader || pthread_create(&s->thread, NULL, read_part, s) != 0) {
+    if (!s->reader || thr_start(&s->thread, read_part, s) != 0) {
         free_split(s);
         return 0;
     }
