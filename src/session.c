@@ -257,18 +257,42 @@ static void civil_from_days(int64_t days, int *y, int *m, int *d)
     *d = (int)(z - month_start(year, month)) + 1;
 }
 
-/* "YYYY-MM-DD" at p (10 bytes) as days since 1970. */
-static bool date_at(const char *p, int64_t *days)
+/* "YYYY-MM-DD" at p (10 bytes) as days since 1970, worked out anew. */
+static bool civil_date_at(const char *p, int64_t *days)
 {
-    uint64_t x;
-    int d = fixed_digits(p + 8, 2);
-    if (!match8(p, "0000-00-", &x) || d < 0)
+    uint64_t x, tail;
+    if (!match8(p, "0000-00-", &x) || !match8(p + 2, "00-00-00", &tail))
         return false;
     int y = two_lanes(x, 0) * 100 + two_lanes(x, 2);
     int m = two_lanes(x, 5);
+    int d = two_lanes(tail, 6);
     if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return false;
     *days = days_from_civil(y, m, d);
+    return true;
+}
+
+/* The last two dates read by this thread: a session's start and end mostly fall on one day,
+ * and neighbouring sessions on the same few. */
+typedef struct {
+    char text[10];
+    int64_t days;
+} known_date;
+static _Thread_local known_date known[2];
+
+/* "YYYY-MM-DD" at p (10 bytes) as days since 1970. */
+static bool date_at(const char *p, int64_t *days)
+{
+    for (int i = 0; i < 2; i++)
+        if (known[i].text[0] && sq_same_bytes(known[i].text, p, 10)) {
+            *days = known[i].days;
+            return true;
+        }
+    if (!civil_date_at(p, days))
+        return false;
+    known[1] = known[0];
+    memcpy(known[0].text, p, 10);
+    known[0].days = *days;
     return true;
 }
 

@@ -435,6 +435,28 @@ Test(parse_time, every_byte_of_every_field_against_a_reference)
     }
 }
 
+Test(parse_time, dates_read_again_give_what_they_gave_first)
+{
+    /* The last dates read are remembered: read in turn, again and again (each one pushing out
+     * others), every one keeps its own day; a date of NUL bytes never passes for the empty
+     * memory this process starts with. */
+    int64_t t = 0;
+    cr_assert_eq(ses_parse_time("\0\0\0\0\0\0\0\0\0\0T00:00:00Z", 20, &t), -1);
+    const char *dates[] = {"2022-01-28T20:03:52.2661234Z", "2024-02-29T23:59:59.9999999Z",
+                           "0001-01-01T00:00:00.0000000Z", "2022-01-29T20:03:52.2661234Z",
+                           "2022-01-28T00:00:00.0000000Z", "1900-12-31T09:09:09.0909090Z"};
+    const size_t n = sizeof dates / sizeof *dates;
+    for (size_t round = 0; round < 5 * n; round++) {
+        const char *s = dates[(round * round + round / 3) % n];
+        int64_t want = 0, got = 42;
+        cr_assert(reference_time(s, &want), "%s", s);
+        cr_assert_eq(ses_parse_time(s, strlen(s), &got), 0, "%s", s);
+        cr_assert_eq(got, want, "round %zu: %s", round, s);
+        cr_assert_eq(ses_parse_time("2022-01-28T24:00:00Z", 20, &got), -1);
+        cr_assert_eq(ses_parse_time("2022-01-2xT00:00:00Z", 20, &got), -1);
+    }
+}
+
 Test(parse_time, length_bounds_the_text)
 {
     /* Only n bytes are read: a valid prefix of a longer buffer is valid, a cut one is not. */
