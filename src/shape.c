@@ -230,13 +230,16 @@ static const entry *lookup_record_key(const char *key, size_t n)
 typedef enum { V_ABSENT, V_STRING, V_INTEGER, V_NUMBER, V_LITERAL } vkind;
 
 typedef struct {
-    uint32_t off, len; /* in the collector's buffer */
-    vkind kind;
+    uint32_t off, len; /* in the collector's buffer, or in its chunk */
+    uint8_t kind;      /* a vkind */
+    bool in_chunk;
 } slot;
 
-/* One record's values, copied out of the tokens. */
+/* One record's values: where they stand in the chunk being read, else copied out of their
+ * tokens (see keep_values()). */
 typedef struct {
     slot f[NFIELDS];
+    const char *chunk; /* what in_chunk slots point into */
     char *buf;
     size_t len, cap;
     hint hint;
@@ -287,6 +290,9 @@ struct shp_reader {
     ses_source last_source;    /* of the last record added: the likely one of the next */
     shp_record_fn record_hook;
     void *record_ctx;
+    /* The chunk fed to the parser: its bytes stay until the next read, and a value there is
+     * not copied unless its record is still open then (NULL: none such). */
+    const char *chunk, *chunk_end;
 
     /* Reading one input with a second thread (shp_set_split()). */
     uint64_t split_min;   /* 0: never */
@@ -428,28 +434,64 @@ static void collector_start(collector *c, uint64_t offset, uint64_t line, uint64
     c->column = column;
 }
 
-static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n)
+/* Room for n more bytes in the buffer. It grows also when a value would fill it exactly, so
+ * that an empty value finds one too (its text points there), and never past UINT32_MAX bytes,
+ * so that room to spare means offsets that fit a slot. */
+static bool room(collector *c, size_t n)
 {
-    /* One test for most values: room to spare. The buffer grows also when a value would fill
-     * it exactly, so that an empty value finds one too (its text points there), and never past
-     * UINT32_MAX bytes, so that room to spare means offsets that fit a slot. */
-    if (c->len + n >= c->cap) {
-        if (c->len + n >= UINT32_MAX)
-            return false;
-        uint64_t cap = c->cap ? (uint64_t)c->cap * 2 : 1024;
-        while (cap <= c->len + n)
-            cap *= 2;
-        cap = cap > UINT32_MAX ? UINT32_MAX : cap;
-        char *b = realloc(c->buf, (size_t)cap);
-        if (!b)
-            return false;
-        c->buf = b;
-        c->cap = (size_t)cap;
+    if (c->len + n < c->cap)
+        return true;
+    if (c->len + n >= UINT32_MAX)
+        return false;
+    uint64_t cap = c->cap ? (uint64_t)c->cap * 2 : 1024;
+    while (cap <= c->len + n)
+        cap *= 2;
+    cap = cap > UINT32_MAX ? UINT32_MAX : cap;
+    char *b = realloc(c->buf, (size_t)cap);
+    if (!b)
+        return false;
+    c->buf = b;
+    c->cap = (size_t)cap;
+    return true;
+}
+
+/* Value f: p[0..n) where it stands when that is in [chunk, chunk_end), else a copy. */
+static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n,
+                          const char *chunk, const char *chunk_end)
+{
+    if ((uintptr_t)p >= (uintptr_t)chunk && (uintptr_t)p + n <= (uintptr_t)chunk_end) {
+        c->chunk = chunk;
+        c->f[f] = (slot){(uint32_t)(p - chunk), (uint32_t)n, (uint8_t)kind, true};
+        return true;
     }
+    if (!room(c, n))
+        return false;
     sq_copy_bytes(c->buf + c->len, p, n);
-    c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, kind};
+    c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, (uint8_t)kind, false};
     c->len += n;
     return true;
+}
+
+/* Copies the values that stand in the chunk into the buffer: before the chunk is read over. */
+static bool keep_values(collector *c)
+{
+    for (int f = 0; f < NFIELDS; f++) {
+        slot *s = &c->f[f];
+        if (!s->in_chunk)
+            continue;
+        if (!room(c, s->len))
+            return false;
+        sq_copy_bytes(c->buf + c->len, c->chunk + s->off, s->len);
+        *s = (slot){(uint32_t)c->len, s->len, s->kind, false};
+        c->len += s->len;
+    }
+    return true;
+}
+
+/* Where the bytes of a value (not absent) stand. */
+static const char *value_of(const collector *c, const slot *s)
+{
+    return (s->in_chunk ? c->chunk : c->buf) + s->off;
 }
 
 static sq_str text_of(const collector *c, field f)
@@ -457,7 +499,7 @@ static sq_str text_of(const collector *c, field f)
     const slot *s = &c->f[f];
     if (s->kind == V_ABSENT)
         return (sq_str){NULL, 0};
-    return (sq_str){c->buf + s->off, s->len};
+    return (sq_str){value_of(c, s), s->len};
 }
 
 static sq_str string_of(const collector *c, field f)
@@ -471,7 +513,7 @@ static int64_t integer_of(const collector *c, field f)
     const slot *s = &c->f[f];
     if (s->kind != V_INTEGER && s->kind != V_STRING)
         return SES_NULL;
-    const char *p = c->buf + s->off;
+    const char *p = value_of(c, s);
     size_t n = s->len, i = 0;
     bool negative = n && p[0] == '-' && s->kind == V_INTEGER;
     i += negative;
@@ -493,7 +535,7 @@ static int64_t millis_of(const collector *c)
     const slot *s = &c->f[F_DURATION];
     if (s->kind != V_INTEGER && s->kind != V_NUMBER)
         return SES_NULL;
-    const char *p = c->buf + s->off;
+    const char *p = value_of(c, s);
     size_t n = s->len, i = p[0] == '-';
     int64_t ms = 0;
     for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
@@ -711,10 +753,13 @@ static int defer_record(shp_reader *r, const collector *c)
     d->buf = malloc(c->len ? c->len : 1);
     if (!d->buf)
         return fail_nomem(r);
-    memcpy(d->buf, c->buf, c->len);
-    d->cap = c->len;
+    /* (With every value in the chunk, there may be no buffer yet.) */
+    if (c->len)
+        memcpy(d->buf, c->buf, c->len);
+    d->cap = c->len ? c->len : 1;
     r->ndeferred++;
-    return 0;
+    /* It waits past the chunk. */
+    return keep_values(d) ? 0 : fail_nomem(r);
 }
 
 /* The contract's rule: the record's link, else the envelope's, else the record's keys. */
@@ -1237,7 +1282,7 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
                                     : V_LITERAL;
     const char *p = kind == V_LITERAL ? literal[t] : v->p;
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
-    if (!collector_put(r->cur, e->f, kind, p, n))
+    if (!collector_put(r->cur, e->f, kind, p, n, r->chunk, r->chunk_end))
         return fail_nomem(r);
     /* The record's source is known at its end; the last record's is the likely one, good
      * enough for a hint that lets the table fetch the id's index slot meanwhile. */
@@ -1275,6 +1320,9 @@ static void start_input(shp_reader *r, in_source *src, sq_error *err)
 {
     json_reset(r->json);
     r->name = in_name(src);
+    /* Nothing of an input read before (a failed one may end inside a record) is kept. */
+    collector_start(&r->top, 0, 0, 0);
+    collector_start(&r->rec, 0, 0, 0);
     r->cur = &r->top;
     r->flattened = 0;
     r->err = err;
@@ -1348,7 +1396,15 @@ static int read_all(shp_reader *r, in_source *src)
         size_t len;
         if (r->helping && atomic_load(&r->helping->cancel))
             return -1;
+        /* The read may go over the chunk the open record's values stand in. */
+        if (!keep_values(&r->top) || !keep_values(&r->rec))
+            return fail_nomem(r);
+        r->chunk = r->chunk_end = NULL;
         int got = in_read(src, &data, &len, r->err), rc;
+        if (got > 0 && len < UINT32_MAX) {
+            r->chunk = data;
+            r->chunk_end = data + len;
+        }
         if (r->progress && in_bytes_read(src) > told) {
             r->progress(r->progress_ctx, in_bytes_read(src) - told);
             told = in_bytes_read(src);
