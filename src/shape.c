@@ -1,7 +1,9 @@
 /* shape.c: a small state machine over the token stream. Each container gets a context from
  * its parent's context and key; values of keys that no context wants are skipped without being
- * looked at. A record's values are copied (they live only as long as a token) into a collector,
- * and become a session when the record's object closes. */
+ * looked at. A record's values go into a collector, which notes where they stand in the chunk
+ * being read and copies them once the chunk is to be read over (or at once, where a token's
+ * bytes live only as long as the token), and become a session when the record's object
+ * closes. */
 #include "shape.h"
 
 #include <pthread.h>
