@@ -474,19 +474,23 @@ static bool collector_put(collector *c, field f, vkind kind, const char *p, size
     return true;
 }
 
+/* Copies the s->len bytes at `from` to the end of c's buffer, and points s there. */
+static bool copy_value(collector *c, slot *s, const char *from)
+{
+    if (!room(c, s->len))
+        return false;
+    sq_copy_bytes(c->buf + c->len, from, s->len);
+    *s = (slot){(uint32_t)c->len, s->len, s->kind, false};
+    c->len += s->len;
+    return true;
+}
+
 /* Copies the values that stand in the chunk into the buffer: before the chunk is read over. */
 static bool keep_values(collector *c)
 {
-    for (int f = 0; f < NFIELDS; f++) {
-        slot *s = &c->f[f];
-        if (!s->in_chunk)
-            continue;
-        if (!room(c, s->len))
+    for (int f = 0; f < NFIELDS; f++)
+        if (c->f[f].in_chunk && !copy_value(c, &c->f[f], c->chunk + c->f[f].off))
             return false;
-        sq_copy_bytes(c->buf + c->len, c->chunk + s->off, s->len);
-        *s = (slot){(uint32_t)c->len, s->len, s->kind, false};
-        c->len += s->len;
-    }
     return true;
 }
 
@@ -750,18 +754,18 @@ static int defer_record(shp_reader *r, const collector *c)
         r->deferred = d;
         r->deferred_cap = cap;
     }
+    /* Its values, wherever they stand, into a buffer of its own: it waits past the chunk. */
     collector *d = &r->deferred[r->ndeferred];
     *d = *c;
-    d->buf = malloc(c->len ? c->len : 1);
-    if (!d->buf)
-        return fail_nomem(r);
-    /* (With every value in the chunk, there may be no buffer yet.) */
-    if (c->len)
-        memcpy(d->buf, c->buf, c->len);
-    d->cap = c->len ? c->len : 1;
+    d->buf = NULL;
+    d->len = d->cap = 0;
+    for (int f = 0; f < NFIELDS; f++)
+        if (c->f[f].kind != V_ABSENT && !copy_value(d, &d->f[f], value_of(c, &c->f[f]))) {
+            free(d->buf);
+            return fail_nomem(r);
+        }
     r->ndeferred++;
-    /* It waits past the chunk. */
-    return keep_values(d) ? 0 : fail_nomem(r);
+    return 0;
 }
 
 /* The contract's rule: the record's link, else the envelope's, else the record's keys. */
