@@ -241,7 +241,9 @@ typedef struct {
  * tokens (see keep_values()). */
 typedef struct {
     slot f[NFIELDS];
-    const char *chunk; /* what in_chunk slots point into */
+    /* The chunk being read, whose bytes stay until the next read: in_chunk slots point into
+     * it, and a value there is noted rather than copied (NULL: none such). */
+    const char *chunk, *chunk_end;
     char *buf;
     size_t len, cap;
     hint hint;
@@ -292,9 +294,6 @@ struct shp_reader {
     ses_source last_source;    /* of the last record added: the likely one of the next */
     shp_record_fn record_hook;
     void *record_ctx;
-    /* The chunk fed to the parser: its bytes stay until the next read, and a value there is
-     * not copied unless its record is still open then (NULL: none such). */
-    const char *chunk, *chunk_end;
 
     /* Reading one input with a second thread (shp_set_split()). */
     uint64_t split_min;   /* 0: never */
@@ -457,13 +456,11 @@ static bool room(collector *c, size_t n)
     return true;
 }
 
-/* Value f: p[0..n) where it stands when that is in [chunk, chunk_end), else a copy. */
-static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n,
-                          const char *chunk, const char *chunk_end)
+/* Value f: p[0..n) where it stands when that is in the chunk, else a copy. */
+static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n)
 {
-    if ((uintptr_t)p >= (uintptr_t)chunk && (uintptr_t)p + n <= (uintptr_t)chunk_end) {
-        c->chunk = chunk;
-        c->f[f] = (slot){(uint32_t)(p - chunk), (uint32_t)n, (uint8_t)kind, true};
+    if ((uintptr_t)p >= (uintptr_t)c->chunk && (uintptr_t)p + n <= (uintptr_t)c->chunk_end) {
+        c->f[f] = (slot){(uint32_t)(p - c->chunk), (uint32_t)n, (uint8_t)kind, true};
         return true;
     }
     if (!room(c, n))
@@ -492,6 +489,14 @@ static bool keep_values(collector *c)
         if (c->f[f].in_chunk && !copy_value(c, &c->f[f], c->chunk + c->f[f].off))
             return false;
     return true;
+}
+
+/* The chunk read next: data[0..len), or none (NULL). Slots fit offsets below UINT32_MAX. */
+static void read_chunk(collector *c, const char *data, size_t len)
+{
+    bool fits = data && len < UINT32_MAX;
+    c->chunk = fits ? data : NULL;
+    c->chunk_end = fits ? data + len : NULL;
 }
 
 /* Where the bytes of a value (not absent) stand. */
@@ -1288,7 +1293,7 @@ static int on_scalar(shp_reader *r, json_token t, const json_value *v)
                                     : V_LITERAL;
     const char *p = kind == V_LITERAL ? literal[t] : v->p;
     size_t n = kind == V_LITERAL ? strlen(p) : v->n;
-    if (!collector_put(r->cur, e->f, kind, p, n, r->chunk, r->chunk_end))
+    if (!collector_put(r->cur, e->f, kind, p, n))
         return fail_nomem(r);
     /* The record's source is known at its end; the last record's is the likely one, good
      * enough for a hint that lets the table fetch the id's index slot meanwhile. */
@@ -1405,12 +1410,9 @@ static int read_all(shp_reader *r, in_source *src)
         /* The read may go over the chunk the open record's values stand in. */
         if (!keep_values(&r->top) || !keep_values(&r->rec))
             return fail_nomem(r);
-        r->chunk = r->chunk_end = NULL;
         int got = in_read(src, &data, &len, r->err), rc;
-        if (got > 0 && len < UINT32_MAX) {
-            r->chunk = data;
-            r->chunk_end = data + len;
-        }
+        read_chunk(&r->top, got > 0 ? data : NULL, got > 0 ? len : 0);
+        read_chunk(&r->rec, got > 0 ? data : NULL, got > 0 ? len : 0);
         if (r->progress && in_bytes_read(src) > told) {
             r->progress(r->progress_ctx, in_bytes_read(src) - told);
             told = in_bytes_read(src);
