@@ -520,21 +520,17 @@ static bool same_rows(const tbl_table *dst, const row *x, const tbl_table *src, 
     return true;
 }
 
-/* The id in dst of string `id` of src: interned text is looked up once per log and remembered
- * in src->xlat; the hashes the log computed are not computed again. */
-static uint32_t translate(tbl_table *dst, tbl_table *src, int k, uint32_t id, int *why)
+/* The id in dst of string `id` (not 0) of src, remembered in src->xlat: interned text is looked
+ * up with the hash src computed, once per log; the text of a plain slot, which one row owns, is
+ * added when that row is. Every table has the same plain slots, so src's flag tells which. */
+static uint32_t translate(tbl_table *dst, tbl_table *src, uint32_t id, int *why)
 {
-    if (!id)
-        return 0;
     const pooled *e = &src->strs[id - 1];
+    sq_str text = {e->p, e->n};
     bool copy = src->lent_to != dst;
-    if (dst->plain[k])
-        return text_of(src, id).p ? add_text(dst, text_of(src, id), e->hash, false, copy, why) : 0;
-    if (e->interned && src->xlat[id - 1])
-        return src->xlat[id - 1];
-    uint32_t to = intern_hashed(dst, text_of(src, id),
-                                e->interned ? e->hash : hash_text(e->p, e->n), copy, why);
-    if (e->interned && to != UINT32_MAX)
+    uint32_t to = e->interned ? intern_hashed(dst, text, e->hash, copy, why)
+                              : add_text(dst, text, e->hash, false, copy, why);
+    if (to != UINT32_MAX)
         src->xlat[id - 1] = to;
     return to;
 }
@@ -567,9 +563,15 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     }
     row nr;
     int why = 0;
-    for (int k = 0; k < SES_NTEXT; k++)
-        if ((nr.text[k] = translate(dst, src, k, y->text[k], &why)) == UINT32_MAX)
+    for (int k = 0; k < SES_NTEXT; k++) {
+        uint32_t from = y->text[k];
+        uint32_t to = !from                 ? 0
+                      : src->xlat[from - 1] ? src->xlat[from - 1]
+                                            : translate(dst, src, from, &why);
+        if (to == UINT32_MAX)
             return why;
+        nr.text[k] = to;
+    }
     memcpy(nr.num, y->num, sizeof nr.num);
     nr.source = y->source;
     return put_row(dst, slot, hash, &nr);
