@@ -202,6 +202,10 @@ typedef struct {
 } placement;
 static placement text_places[NFIELDS], num_places[NFIELDS];
 static size_t ntext_places, nnum_places;
+/* The text slots no field fills (status, which ses_normalize() writes): a record clears only
+ * these, not its whole raw session, of which every other byte is written anyway. */
+static int unplaced_text[SES_NTEXT];
+static size_t nunplaced_text;
 
 static void index_record_keys(void)
 {
@@ -215,6 +219,13 @@ static void index_record_keys(void)
             text_places[ntext_places++] = (placement){f, ses_text_slot(text_key_of[f])};
         if (int_key_of[f])
             num_places[nnum_places++] = (placement){f, ses_num_slot(int_key_of[f])};
+    }
+    for (int slot = 0; slot < SES_NTEXT; slot++) {
+        bool placed = false;
+        for (size_t i = 0; i < ntext_places; i++)
+            placed |= text_places[i].slot == slot;
+        if (!placed)
+            unplaced_text[nunplaced_text++] = slot;
     }
 }
 
@@ -703,9 +714,10 @@ static int note_mark(shp_reader *r)
 static int add_record(shp_reader *r, const collector *c, ses_source src)
 {
     ses_raw raw;
-    memset(&raw, 0, sizeof raw);
     for (int k = 0; k < SES_NNUM; k++)
         raw.s.num[k] = SES_NULL;
+    for (size_t i = 0; i < nunplaced_text; i++)
+        raw.s.text[unplaced_text[i]] = (sq_str){NULL, 0};
     for (size_t i = 0; i < ntext_places; i++)
         raw.s.text[text_places[i].slot] = text_of(c, text_places[i].f);
     for (size_t i = 0; i < nnum_places; i++)
