@@ -19,6 +19,20 @@
 /* From this index size on (1 MiB of slots) a probe mostly misses the caches: tbl_prefetch(). */
 #define PREFETCH_MIN_SLOTS (((size_t)1 << 17) - 1)
 
+/* Interned slots hold few texts (types, states, organizations) that every row looks up. Through
+ * the pool's hash that is three dependent loads (hash slot, entry, text) into memory the rows
+ * stream past. A 2-way cache of MEMO_SETS sets, found by the text's length and ends, holds
+ * short texts beside their ids: one load, mostly. */
+#define MEMO_SETS 256
+#define MEMO_TEXT 56
+#define MEMO_BYTES (MEMO_SETS * 2 * sizeof(memo))
+
+typedef struct {
+    uint32_t id; /* 0 = empty */
+    uint32_t n;
+    char text[MEMO_TEXT];
+} memo;
+
 /* The source sits in the padding after the odd number of text ids: 128 bytes a row, not 136. */
 typedef struct {
     uint32_t text[SES_NTEXT]; /* string ids, 0 = null */
@@ -68,9 +82,7 @@ struct tbl_table {
     size_t last_row; /* the row the last add went to */
 
     bool plain[SES_NTEXT]; /* text slots copied as they come instead of interned */
-    /* Per interned slot, the id of the text the last row had there: neighbouring records
-     * mostly share their type, state, organization..., which then costs no hashing. */
-    uint32_t last[SES_NTEXT];
+    memo (*memos)[2];      /* MEMO_SETS sets, the one used last first */
     /* Held: blocks, arrays and hash slots. Atomic because the threads filling the logs charged
      * to this table read it (tbl_charge_to()). */
     _Atomic size_t bytes;
@@ -196,6 +208,7 @@ void tbl_free(tbl_table *t)
     mem_free(t->undos, t->undos_cap);
     mem_free(t->places, t->places_cap);
     mem_free(t->xlat, t->xlat_cap);
+    free(t->memos);
     free(t);
 }
 
@@ -219,7 +232,8 @@ void tbl_clear(tbl_table *t)
     memset(t->str_slots, 0, (t->str_mask + 1) * sizeof *t->str_slots);
     memset(t->row_slots, 0, (t->row_mask + 1) * sizeof *t->row_slots);
     t->nstrs = t->ninterned = t->nrows = t->duplicates = t->xlat_len = 0;
-    memset(t->last, 0, sizeof t->last);
+    if (t->memos)
+        memset(t->memos, 0, MEMO_BYTES);
     t->mark = t->mark_duplicates = t->nundos = 0;
 }
 
@@ -397,6 +411,62 @@ static bool same_values(const tbl_table *t, const row *x, const ses_session *s)
     return true;
 }
 
+/* The set of the memo where text s would be. */
+static memo *memo_set(const tbl_table *t, sq_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    uint64_t head, tail = 0;
+    if (s.n >= 8) {
+        memcpy(&head, p, 8);
+        memcpy(&tail, p + (s.n - 8), 8);
+    } else {
+        head = sq_tail_word(p, s.n);
+    }
+    uint64_t h = sq_mix(head ^ tail * 0x9E3779B97F4A7C15ULL ^ (uint64_t)s.n << 40);
+    return t->memos[h & (MEMO_SETS - 1)];
+}
+
+static bool memo_holds(const memo *m, sq_str s)
+{
+    return m->id && m->n == s.n && sq_same_bytes(m->text, s.p, s.n);
+}
+
+/* The memo comes with the first interned text, when the limit leaves room for it: a table
+ * without one works all the same. */
+static bool make_memos(tbl_table *t)
+{
+    if (!within_limit(t, MEMO_BYTES) || !(t->memos = aligned_alloc(sizeof(memo), MEMO_BYTES)))
+        return false;
+    memset(t->memos, 0, MEMO_BYTES);
+    account(t, MEMO_BYTES, 0);
+    return true;
+}
+
+/* The id of text s (not null) of an interned slot: from the memo, else interned and memoized
+ * (short texts only). UINT32_MAX with *why set when it cannot be kept. */
+static uint32_t intern_memoized(tbl_table *t, sq_str s, int *why)
+{
+    if (!t->memos && !make_memos(t))
+        return intern_hashed(t, s, hash_text(s.p, s.n), true, why);
+    memo *set = memo_set(t, s);
+    if (memo_holds(&set[0], s))
+        return set[0].id;
+    if (memo_holds(&set[1], s)) {
+        memo hit = set[1];
+        set[1] = set[0];
+        set[0] = hit;
+        return hit.id;
+    }
+    uint32_t id = intern_hashed(t, s, hash_text(s.p, s.n), true, why);
+    if (id != UINT32_MAX && s.n <= MEMO_TEXT) {
+        set[1] = set[0];
+        set[0].id = id;
+        set[0].n = s.n;
+        memcpy(set[0].text, s.p, s.n);
+    }
+    return id;
+}
+
 /* Copies s into a row: text copied as it comes (plain slots, which keep the id's hash for the
  * row index) or interned, and numbers. 0 or a TBL_ERR_*. */
 static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *nr)
@@ -404,16 +474,14 @@ static int make_row(tbl_table *t, const ses_session *s, uint32_t id_hash, row *n
     int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
         sq_str text = s->text[k];
-        uint32_t last = t->last[k], id;
+        uint32_t id;
         /* A source leaves most of the others' keys null. */
         if (!text.p)
             id = 0;
         else if (t->plain[k])
             id = add_text(t, text, k == ID ? id_hash : 0, false, true, &why);
-        else if (last && same_text(&t->strs[last - 1], text))
-            id = last;
-        else if ((id = intern_hashed(t, text, hash_text(text.p, text.n), true, &why)) != UINT32_MAX)
-            t->last[k] = id;
+        else
+            id = intern_memoized(t, text, &why);
         if (id == UINT32_MAX)
             return why;
         nr->text[k] = id;

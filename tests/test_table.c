@@ -217,6 +217,56 @@ Test(table, interning_gives_equal_pointers)
     cr_assert_eq(tbl_count(T), 2);
 }
 
+/* Interned texts are found again through a small cache of short texts, by their length and
+ * ends: texts that share both ends (NUL bytes in the middle), lengths on both sides of what the
+ * cache holds, texts that begin others, and more texts than it holds, in two keys in a
+ * scattered order. Each reads back as itself, and a text is kept once. */
+Test(table, many_alike_interned_texts_read_back)
+{
+    enum { NLONG = 1500, NREPEAT = 64, NTEXTS = NLONG + NREPEAT + 4, ROWS = 9000 };
+    static char texts[NTEXTS][72];
+    static size_t lens[NTEXTS];
+    for (int i = 0; i < NLONG; i++) {
+        size_t n = 18 + (size_t)i % 47;
+        memset(texts[i], 'm', n);
+        memcpy(texts[i], "HEADHEAD", 8);
+        memcpy(texts[i] + n - 8, "TAILTAIL", 8);
+        texts[i][8] = (char)(i & 0xFF);
+        texts[i][9] = (char)(i >> 8);
+        lens[i] = n;
+    }
+    for (int i = 0; i < NREPEAT; i++) {
+        lens[NLONG + i] = (size_t)i;
+        memset(texts[NLONG + i], 'a', (size_t)i);
+    }
+    const char *shorts[] = {"b", "ab", "ba", "abcdefgh"};
+    for (int i = 0; i < 4; i++) {
+        lens[NLONG + NREPEAT + i] = strlen(shorts[i]);
+        memcpy(texts[NLONG + NREPEAT + i], shorts[i], strlen(shorts[i]));
+    }
+    const char *kept[NTEXTS] = {0};
+    for (int r = 0; r < ROWS; r++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", r);
+        ses_session s = make(SES_SRC_VB365_RESTORE, id);
+        int org = (r * 7919) % NTEXTS, type = (r * 31 + 5) % NTEXTS;
+        put_n(&s, K_ORGANIZATION, texts[org], lens[org]);
+        put_n(&s, K_TYPE, texts[type], lens[type]);
+        add(&s);
+    }
+    cr_assert_eq(tbl_count(T), ROWS);
+    for (int r = 0; r < ROWS; r++) {
+        int org = (r * 7919) % NTEXTS, type = (r * 31 + 5) % NTEXTS;
+        check_text_n((size_t)r, K_ORGANIZATION, texts[org], lens[org]);
+        check_text_n((size_t)r, K_TYPE, texts[type], lens[type]);
+        const char *o = get((size_t)r, K_ORGANIZATION).text, *t = get((size_t)r, K_TYPE).text;
+        cr_assert(!kept[org] || kept[org] == o, "row %d: text %d kept twice", r, org);
+        cr_assert(!kept[type] || kept[type] == t, "row %d: text %d kept twice", r, type);
+        kept[org] = o;
+        kept[type] = t;
+    }
+}
+
 /* id, name, details and retrieval_id are nearly always unique: copied as they come, not
  * looked up; equal texts still read back equal. */
 Test(table, unique_keys_are_copied_not_interned)
