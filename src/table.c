@@ -21,8 +21,8 @@
 
 /* Interned slots hold few texts (types, states, organizations) that every row looks up. Through
  * the pool's hash that is three dependent loads (hash slot, entry, text) into memory the rows
- * stream past. A 2-way cache of MEMO_SETS sets, found by the text's length and ends, holds
- * short texts beside their ids: one load, mostly. */
+ * stream past. A 2-way cache of MEMO_SETS sets holds short texts beside their ids: one load,
+ * mostly. */
 #define MEMO_SETS 256
 #define MEMO_TEXT 56
 #define MEMO_BYTES (MEMO_SETS * 2 * sizeof(memo))
@@ -411,19 +411,23 @@ static bool same_values(const tbl_table *t, const row *x, const ses_session *s)
     return true;
 }
 
-/* The set of the memo where text s would be. */
+/* The set of the memo where text s would be: found by its length and three of its words (the
+ * first, the middle and the last eight bytes), which tell apart families like "contoso-us.
+ * onmicrosoft.com" and "contoso-uk.onmicrosoft.com" at a third of the cost of hash_text(). */
 static memo *memo_set(const tbl_table *t, sq_str s)
 {
     const unsigned char *p = (const unsigned char *)s.p;
-    uint64_t head, tail = 0;
+    uint64_t head, middle = 0, tail = 0;
     if (s.n >= 8) {
         memcpy(&head, p, 8);
+        memcpy(&middle, p + (s.n / 2 - 4), 8);
         memcpy(&tail, p + (s.n - 8), 8);
     } else {
         head = sq_tail_word(p, s.n);
     }
-    uint64_t h = sq_mix(head ^ tail * 0x9E3779B97F4A7C15ULL ^ (uint64_t)s.n << 40);
-    return t->memos[h & (MEMO_SETS - 1)];
+    uint64_t h = (head ^ (uint64_t)s.n << 56) * 0x9E3779B97F4A7C15ULL ^
+                 middle * 0xC2B2AE3D27D4EB4FULL ^ tail * 0x165667B19E3779F9ULL;
+    return t->memos[(h ^ h >> 29 ^ h >> 47) & (MEMO_SETS - 1)];
 }
 
 static bool memo_holds(const memo *m, sq_str s)

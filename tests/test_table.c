@@ -218,7 +218,7 @@ Test(table, interning_gives_equal_pointers)
 }
 
 /* Interned texts are found again through a small cache of short texts, by their length and
- * ends: texts that share both ends (NUL bytes in the middle), lengths on both sides of what the
+ * texts that share both ends (NUL bytes in the middle), lengths on both sides of what the
  * cache holds, texts that begin others, and more texts than it holds, in two keys in a
  * scattered order. Each reads back as itself, and a text is kept once. */
 Test(table, many_alike_interned_texts_read_back)
