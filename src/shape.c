@@ -467,6 +467,23 @@ static bool room(collector *c, size_t n)
     return true;
 }
 
+/* Where the bytes of a value (not absent) stand. */
+static const char *value_of(const collector *c, const slot *s)
+{
+    return (s->in_chunk ? c->chunk : c->buf) + s->off;
+}
+
+/* Copies p[0..n) to the end of c's buffer and makes *s a value of kind `kind` there. */
+static bool copy_value(collector *c, slot *s, uint8_t kind, const char *p, size_t n)
+{
+    if (!room(c, n))
+        return false;
+    sq_copy_bytes(c->buf + c->len, p, n);
+    *s = (slot){(uint32_t)c->len, (uint32_t)n, kind, false};
+    c->len += n;
+    return true;
+}
+
 /* Value f: p[0..n) where it stands when that is in the chunk, else a copy. */
 static bool collector_put(collector *c, field f, vkind kind, const char *p, size_t n)
 {
@@ -474,30 +491,15 @@ static bool collector_put(collector *c, field f, vkind kind, const char *p, size
         c->f[f] = (slot){(uint32_t)(p - c->chunk), (uint32_t)n, (uint8_t)kind, true};
         return true;
     }
-    if (!room(c, n))
-        return false;
-    sq_copy_bytes(c->buf + c->len, p, n);
-    c->f[f] = (slot){(uint32_t)c->len, (uint32_t)n, (uint8_t)kind, false};
-    c->len += n;
-    return true;
-}
-
-/* Copies the s->len bytes at `from` to the end of c's buffer, and points s there. */
-static bool copy_value(collector *c, slot *s, const char *from)
-{
-    if (!room(c, s->len))
-        return false;
-    sq_copy_bytes(c->buf + c->len, from, s->len);
-    *s = (slot){(uint32_t)c->len, s->len, s->kind, false};
-    c->len += s->len;
-    return true;
+    return copy_value(c, &c->f[f], (uint8_t)kind, p, n);
 }
 
 /* Copies the values that stand in the chunk into the buffer: before the chunk is read over. */
 static bool keep_values(collector *c)
 {
     for (int f = 0; f < NFIELDS; f++)
-        if (c->f[f].in_chunk && !copy_value(c, &c->f[f], c->chunk + c->f[f].off))
+        if (c->f[f].in_chunk &&
+            !copy_value(c, &c->f[f], c->f[f].kind, value_of(c, &c->f[f]), c->f[f].len))
             return false;
     return true;
 }
@@ -508,12 +510,6 @@ static void read_chunk(collector *c, const char *data, size_t len)
     bool fits = data && len < UINT32_MAX;
     c->chunk = fits ? data : NULL;
     c->chunk_end = fits ? data + len : NULL;
-}
-
-/* Where the bytes of a value (not absent) stand. */
-static const char *value_of(const collector *c, const slot *s)
-{
-    return (s->in_chunk ? c->chunk : c->buf) + s->off;
 }
 
 static sq_str text_of(const collector *c, field f)
@@ -777,7 +773,8 @@ static int defer_record(shp_reader *r, const collector *c)
     d->buf = NULL;
     d->len = d->cap = 0;
     for (int f = 0; f < NFIELDS; f++)
-        if (c->f[f].kind != V_ABSENT && !copy_value(d, &d->f[f], value_of(c, &c->f[f]))) {
+        if (c->f[f].kind != V_ABSENT &&
+            !copy_value(d, &d->f[f], c->f[f].kind, value_of(c, &c->f[f]), c->f[f].len)) {
             free(d->buf);
             return fail_nomem(r);
         }
