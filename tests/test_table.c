@@ -217,10 +217,10 @@ Test(table, interning_gives_equal_pointers)
     cr_assert_eq(tbl_count(T), 2);
 }
 
-/* Interned texts are found again through a small cache of short texts, by their length and
- * texts that share both ends (NUL bytes in the middle), lengths on both sides of what the
- * cache holds, texts that begin others, and more texts than it holds, in two keys in a
- * scattered order. Each reads back as itself, and a text is kept once. */
+/* Interned texts are found again through a small cache of short texts, chosen by a text's
+ * length and some of its words: texts that share both ends (NUL bytes in the middle), lengths
+ * on both sides of what the cache holds, texts that begin others, and more texts than it
+ * holds, in two keys in a scattered order. Each reads back as itself, and a text is kept once. */
 Test(table, many_alike_interned_texts_read_back)
 {
     enum { NLONG = 1500, NREPEAT = 64, NTEXTS = NLONG + NREPEAT + 4, ROWS = 9000 };
