@@ -607,16 +607,42 @@ static uint32_t translate(tbl_table *dst, tbl_table *src, uint32_t id, int *why)
     return to;
 }
 
+/* Makes room in src->xlat for the strings src added since the last call. When src's text is
+ * lent to dst, the strings of plain slots, each owned by one row, go over to dst at once, in one
+ * pass instead of one add per row (a row that turns out the same as one dst has leaves its
+ * entries unused). 0 or a TBL_ERR_*. */
+static int map_strings(tbl_table *dst, tbl_table *src)
+{
+    size_t from = src->xlat_len, old = src->xlat_cap, plain = 0;
+    if (mem_grow((void **)&src->xlat, &src->xlat_cap, src->nstrs * sizeof *src->xlat))
+        return TBL_ERR_NOMEM;
+    account(src, src->xlat_cap, old);
+    memset(src->xlat + from, 0, (src->nstrs - from) * sizeof *src->xlat);
+    src->xlat_len = src->nstrs;
+    if (src->lent_to != dst)
+        return 0;
+    for (size_t i = from; i < src->nstrs; i++)
+        plain += !src->strs[i].interned;
+    int why = dst->nstrs + plain >= UINT32_MAX - 1
+                  ? TBL_ERR_LIMIT
+                  : grow_array(dst, (void **)&dst->strs, &dst->strs_cap, dst->nstrs + plain,
+                               sizeof *dst->strs);
+    if (why)
+        return why;
+    for (size_t i = from; i < src->nstrs; i++) {
+        if (!src->strs[i].interned) {
+            dst->strs[dst->nstrs++] = src->strs[i];
+            src->xlat[i] = (uint32_t)dst->nstrs;
+        }
+    }
+    return 0;
+}
+
 int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
 {
-    if (src->xlat_len < src->nstrs) {
-        size_t old = src->xlat_cap;
-        if (mem_grow((void **)&src->xlat, &src->xlat_cap, src->nstrs * sizeof *src->xlat))
-            return TBL_ERR_NOMEM;
-        account(src, src->xlat_cap, old);
-        memset(src->xlat + src->xlat_len, 0, (src->nstrs - src->xlat_len) * sizeof *src->xlat);
-        src->xlat_len = src->nstrs;
-    }
+    int why;
+    if (src->xlat_len < src->nstrs && (why = map_strings(dst, src)) != 0)
+        return why;
     /* A big table's index is far bigger than the caches: ask for the slot of a row a few ahead
      * now, so that it has arrived by the time that row is added. */
     if (r + PREFETCH_AHEAD < src->nrows && dst->row_slots) {
@@ -634,7 +660,6 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
         return TBL_SAME;
     }
     row nr;
-    int why = 0;
     for (int k = 0; k < SES_NTEXT; k++) {
         uint32_t from = y->text[k];
         uint32_t to = !from                 ? 0
