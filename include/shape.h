@@ -52,12 +52,10 @@ void shp_set_progress(shp_reader *r, shp_progress_fn fn, void *ctx);
 /* Reads an input of at least `min_bytes` (0: never) with a second thread when it can: a regular
  * file or a buffer, plain UTF-8 (not gzip, no byte-order mark), with no record hook, the table
  * not a log. Once a record of a records array is read, a helper thread takes the elements from
- * a boundary about `share` per cent (1 to 99) of the remaining bytes further on; the reader,
- * once there, takes halves of what the helper has left while it is at work. Sessions,
- * findings, errors and their places are those of reading alone. The default share is below
- * half so that the reader often gets there first and the rest is shared as it goes. */
+ * a boundary about `share` per cent (1 to 99) of the remaining bytes further on. Sessions,
+ * findings, errors and their places are those of reading alone. */
 #define SHP_SPLIT_MIN ((uint64_t)16 << 20)
-#define SHP_SPLIT_SHARE 45
+#define SHP_SPLIT_SHARE 50
 void shp_set_split(shp_reader *r, uint64_t min_bytes, unsigned share);
 
 /* The kind of document a record stood in: a bare array (VB365 v5 and older), an envelope's
@@ -81,8 +79,7 @@ void shp_set_record_hook(shp_reader *r, shp_record_fn fn, void *ctx);
 typedef struct {
     uint64_t documents; /* JSON documents read */
     uint64_t records;   /* session records read, duplicates included */
-    uint64_t helped;    /* of them, those read into a part of their own (shp_set_split()) */
-    uint64_t tails;     /* parts the reader took from a helper still at work (shp_set_split()) */
+    uint64_t helped;    /* of them, those a helper thread read (shp_set_split()) */
 } shp_stats;
 
 /* What all successful shp_read() calls so far have read. */

@@ -266,9 +266,6 @@ typedef struct {
 #define MAX_CONTEXTS 8
 #define KEY_GUESSES 32
 #define HREF_MEMO 64 /* bytes of a link's path that href_source() remembers */
-/* steal_tails() takes half of what a helper has left when that is at least this part of the
- * split's smallest input (16 MiB / 16 = 1 MiB by default: about 10 ms of reading). */
-#define STEAL_MIN_PART 16
 
 struct shp_reader {
     tbl_table *table;
@@ -347,19 +344,11 @@ typedef struct split {
     uint64_t document;
     pthread_t thread;
     _Atomic bool cancel;
-    /* Where the helper's part ends when this reader takes the rest of it (steal_tails()),
-     * UINT64_MAX until then; the helper has fed every byte before `claimed`, and `finished`
-     * once its thread is done. The lock guards the three. */
-    pthread_mutex_t lock;
-    uint64_t stop, claimed;
-    bool finished;
-    bool stopped; /* the helper stood between two elements at `stop` and ended its part there */
-    struct split *next; /* a tail taken from a helper: the one taken before it, further on */
     /* Once the thread ended: its outcome; places count from `start`. */
     int failed;
     sq_error err;
     char detail[40];
-    uint64_t end, end_line, end_column; /* where the array's ']' stands, or `stop` */
+    uint64_t end, end_line, end_column; /* where the array's ']' stands */
     /* For each row of the log, how many findings the helper had once it was added: those of
      * that record and the ones before it. */
     size_t *marks;
@@ -913,9 +902,6 @@ static void *read_part(void *arg)
         snprintf(s->detail, sizeof s->detail, "%s", s->err.detail);
         s->err.detail = s->detail;
     }
-    pthread_mutex_lock(&s->lock);
-    s->finished = true;
-    pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
@@ -928,7 +914,6 @@ static void free_split(split *s)
     fnd_free(s->findings);
     in_close(s->part);
     free(s->marks);
-    pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
@@ -939,7 +924,6 @@ static shp_reader *helper_reader(shp_reader *r, split *s)
     if (!h)
         return NULL;
     json_start_between(h->json, r->json, s->start);
-    h->fed_end = s->start;
     h->name = r->name;
     h->err = &s->err;
     memcpy(h->stack, r->stack, (r->depth + 1) * sizeof *r->stack);
@@ -952,34 +936,6 @@ static shp_reader *helper_reader(shp_reader *r, split *s)
     h->progress_ctx = r->progress_ctx;
     h->helping = s;
     return h;
-}
-
-/* A part that starts at `start`, where `r`, standing between two elements of its records
- * array, guesses another element begins; NULL when out of memory. */
-static split *new_split(shp_reader *r, uint64_t start)
-{
-    split *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    pthread_mutex_init(&s->lock, NULL);
-    s->stop = UINT64_MAX;
-    s->start = start;
-    s->json_depth = json_depth(r->json);
-    s->depth = r->depth;
-    s->document = r->file.documents;
-    s->log = tbl_new_log();
-    s->findings = r->findings ? fnd_new() : NULL;
-    sq_error err;
-    s->part = in_open_at(r->src, start, &err);
-    if (s->log)
-        tbl_charge_to(s->log, r->table);
-    if (s->log && (s->findings || !r->findings) && s->part)
-        s->reader = helper_reader(r, s);
-    if (!s->reader) {
-        free_split(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* Called after each record of an array: starts a helper when the input is big enough and
@@ -999,10 +955,26 @@ static int try_split(shp_reader *r, uint64_t here)
     if (from < r->fed_end)
         from = r->fed_end;
     uint64_t start = from < size ? guess_boundary(r, from) : 0;
-    split *s = start ? new_split(r, start) : NULL;
-    if (s && thr_start(&s->thread, read_part, s) != 0) {
+    if (!start)
+        return 0;
+    split *s = calloc(1, sizeof *s);
+    if (!s)
+        return 0;
+    s->start = start;
+    s->json_depth = json_depth(r->json);
+    s->depth = r->depth;
+    s->document = r->file.documents;
+    s->log = tbl_new_log();
+    s->findings = r->findings ? fnd_new() : NULL;
+    sq_error err;
+    s->part = in_open_at(r->src, start, &err);
+    if (s->log)
+        tbl_charge_to(s->log, r->table);
+    if (s->log && (s->findings || !r->findings) && s->part)
+        s->reader = helper_reader(r, s);
+    if (!s->reader || thr_start(&s->thread, read_part, s) != 0) {
         free_split(s);
-        s = NULL;
+        return 0;
     }
     r->split = s;
     return 0;
@@ -1096,182 +1068,54 @@ static int take_sessions(shp_reader *r, const split *s, const uint64_t at[2])
     return 0;
 }
 
-/* Whether `r` stands between two elements of the records array `s` was split from, in the
- * state the split was made in, its documents read so far being `documents`. */
-static bool stands_between(const shp_reader *r, const split *s, uint64_t documents)
+/* At the helper's start, with every byte before it read: takes what the helper read and moves
+ * the stream past it (1), sends the helper away (0: read on from here), or fails (-1). */
+static int join_split(shp_reader *r, in_source *src)
 {
+    split *s = r->split;
     context c = current(r);
-    return json_between_elements(r->json, s->json_depth) && r->depth == s->depth &&
-           (c == C_RESULTS || c == C_DOC_ARRAY) && !r->ignoring && r->file.documents == documents;
-}
-
-/* With the helper still at work and far enough from where its part ends: sends it to stop about
- * halfway through what it has left, at a guessed element boundary, and reads the rest of its
- * part here, into a part of its own (a tail); and again while the helper is still at work.
- * The helper and each tail but the last check that they stand between two elements where they
- * stop, else they read on and the tails are dropped. So when one core is the slower one for a
- * while (by 10-25 ms in most runs on this kind of machine), the other takes what is left in
- * halves instead of waiting. Returns the tails, the last taken (the first in the file) first. */
-static split *steal_tails(shp_reader *r, split *s)
-{
-    split *tails = NULL;
-    uint64_t size;
-    if (!in_splittable(r->src, &size))
-        return NULL;
-    for (;;) {
-        uint64_t end = tails ? tails->start : size;
-        pthread_mutex_lock(&s->lock);
-        bool busy = !s->finished && s->stop == (tails ? end : UINT64_MAX);
-        uint64_t claimed = s->claimed;
-        pthread_mutex_unlock(&s->lock);
-        if (!busy || end <= claimed || end - claimed < r->split_min / STEAL_MIN_PART)
-            return tails;
-        uint64_t start = guess_boundary(r, claimed + (end - claimed) / 2);
-        split *tail = start && start < end ? new_split(r, start) : NULL;
-        if (!tail)
-            return tails;
-        tail->stop = tails ? end : UINT64_MAX;
-        pthread_mutex_lock(&s->lock);
-        bool sent = !s->finished && s->claimed <= start;
-        if (sent)
-            s->stop = start;
-        pthread_mutex_unlock(&s->lock);
-        if (!sent) {
-            free_split(tail);
-            return tails;
-        }
-        read_part(tail);
-        tail->next = tails;
-        tails = tail;
-        if (tail->failed || (tail->next && !tail->stopped))
-            return tails;
+    if (!json_between_elements(r->json, s->json_depth) || r->depth != s->depth ||
+        (c != C_RESULTS && c != C_DOC_ARRAY) || r->ignoring || r->file.documents != s->document) {
+        end_split(r);
+        return 0;
     }
-}
-
-/* Whether the helper and the tails taken from it read the whole rest of the array, one after
- * the other. */
-static bool tails_hold(const split *s, const split *tails)
-{
-    if (!s->stopped)
-        return false;
-    for (const split *t = tails; t; t = t->next)
-        if (t->failed || (t->next && !t->stopped))
-            return false;
-    return true;
-}
-
-static void free_tails(split *tails)
-{
-    while (tails) {
-        split *next = tails->next;
-        free_split(tails);
-        tails = next;
+    pthread_join(s->thread, NULL);
+    r->split = NULL;
+    /* The helper ran out of the memory this reader leaves it: reading on alone, this reader
+     * either fits or fails where reading alone fails. */
+    if (s->failed && s->err.code == SHP_ERR_LIMIT) {
+        free_split(s);
+        return 0;
     }
-}
-
-/* In a helper, before feeding `len` more bytes at fed_end: how many of them to feed before
- * stopping (len: all), claimed under the lock so that no stop is set where the helper already
- * went. */
-static size_t claim(split *s, uint64_t fed_end, size_t len)
-{
-    pthread_mutex_lock(&s->lock);
-    size_t head = len;
-    if (s->stop < fed_end)
-        s->stop = UINT64_MAX;
-    else if (s->stop - fed_end < len)
-        head = (size_t)(s->stop - fed_end);
-    s->claimed = fed_end + head;
-    pthread_mutex_unlock(&s->lock);
-    return head;
-}
-
-/* In a helper, with every byte before its stop read: whether it stands between two elements
- * there and so ends its part (else it reads on, and the stop is no more). */
-static bool stop_here(shp_reader *r)
-{
-    split *s = r->helping;
-    if (!stands_between(r, s, 0)) {
-        pthread_mutex_lock(&s->lock);
-        s->stop = UINT64_MAX;
-        pthread_mutex_unlock(&s->lock);
-        return false;
-    }
-    s->stopped = true;
-    s->end = r->fed_end;
-    json_position(r->json, &s->end_line, &s->end_column);
-    return true;
-}
-
-/* Takes what part `s` read, as if this reader had read it from `at` (line, column) on: 1, or
- * -1 at the part's error or when out of memory. */
-static int take_part(shp_reader *r, split *s, const uint64_t at[2])
-{
+    uint64_t line, column;
+    json_position(r->json, &line, &column);
     shp_reader *h = s->reader;
     int rc = 1;
+    /* Findings first: a record's own come before the duplicate-id one, as when read here. */
     /* Sessions even before the helper's error: a duplicate among them is a finding, which
      * stays when the input fails. */
+    const uint64_t at[2] = {line, column};
     if (take_sessions(r, s, at) < 0)
         rc = -1;
     else if (s->failed)
-        rc = take_error(r, s, at[0], at[1]);
+        rc = take_error(r, s, line, column);
     if (rc > 0 && h->flattened) {
         if (!r->flattened) {
             r->flattened_line = h->flattened_line;
             r->flattened_column = h->flattened_column;
-            sq_move_place(&r->flattened_line, &r->flattened_column, at[0], at[1]);
+            sq_move_place(&r->flattened_line, &r->flattened_column, line, column);
         }
         r->flattened += h->flattened;
     }
-    sq_move_place(&s->end_line, &s->end_column, at[0], at[1]);
-    return rc;
-}
-
-/* At the helper's start, with every byte before it read: takes what the helper read (and the
- * tails taken from it) and moves the stream past it (1), sends the helper away (0: read on from
- * here), or fails (-1). */
-static int join_split(shp_reader *r, in_source *src)
-{
-    split *s = r->split;
-    if (!stands_between(r, s, s->document)) {
-        end_split(r);
-        return 0;
-    }
-    split *tails = steal_tails(r, s);
-    pthread_join(s->thread, NULL);
-    r->split = NULL;
-    /* The helper read on over the tails (it did not get to its stop, or did not stand between
-     * two elements there): they go, and its own part is taken as it is. */
-    if (tails && !s->stopped) {
-        free_tails(tails);
-        tails = NULL;
-    }
-    /* A part ran out of the memory this reader leaves it: reading on alone, this reader either
-     * fits or fails where reading alone fails. Tails that do not join up, or one that failed
-     * otherwise, are read again too, so that an error is met in its place. */
-    if ((s->failed && s->err.code == SHP_ERR_LIMIT) || (tails && !tails_hold(s, tails))) {
-        free_tails(tails);
-        free_split(s);
-        return 0;
-    }
-    uint64_t at[2];
-    json_position(r->json, &at[0], &at[1]);
-    int rc = take_part(r, s, at);
-    split *last = s;
-    for (split *t = tails; t && rc > 0; t = t->next) {
-        const uint64_t from[2] = {last->end_line, last->end_column};
-        rc = take_part(r, t, from);
-        r->file.tails++;
-        last = t;
-    }
     if (rc > 0) {
-        json_skip_elements(r->json, last->end, last->end_line, last->end_column);
-        if (in_seek(src, last->end, r->err) < 0) {
+        sq_move_place(&s->end_line, &s->end_column, line, column);
+        json_skip_elements(r->json, s->end, s->end_line, s->end_column);
+        if (in_seek(src, s->end, r->err) < 0) {
             r->err->cause = r->err->code;
             r->err->code = SHP_ERR_INPUT;
             rc = -1;
         }
     }
-    free_tails(tails);
     free_split(s);
     return rc;
 }
@@ -1506,7 +1350,7 @@ static void start_input(shp_reader *r, in_source *src, sq_error *err)
     r->ignoring = 0;
     r->pending = NULL;
     r->envelope = r->envelope_links = false;
-    r->file = (shp_stats){0, 0, 0, 0};
+    r->file = (shp_stats){0, 0, 0};
     r->split_tried = false;
     r->fed_end = 0;
     r->first_key_len = 0;
@@ -1576,7 +1420,6 @@ static int read_all(shp_reader *r, in_source *src)
         if (!keep_values(&r->top) || !keep_values(&r->rec))
             return fail_nomem(r);
         int got = in_read(src, &data, &len, r->err), rc;
-        size_t head;
         read_chunk(&r->top, got > 0 ? data : NULL, got > 0 ? len : 0);
         read_chunk(&r->rec, got > 0 ? data : NULL, got > 0 ? len : 0);
         if (r->progress && in_bytes_read(src) > told) {
@@ -1594,7 +1437,7 @@ static int read_all(shp_reader *r, in_source *src)
             json_finish(r->json);
         } else if (r->split && r->split->start < r->fed_end + len) {
             /* The helper's start is in this chunk: read up to it, then see. */
-            head = (size_t)(r->split->start - r->fed_end);
+            size_t head = (size_t)(r->split->start - r->fed_end);
             json_feed(r->json, data, head);
             r->fed_end += head;
             if ((rc = drain(r)) != 0)
@@ -1606,16 +1449,6 @@ static int read_all(shp_reader *r, in_source *src)
                 r->fed_end = told = in_bytes_read(src);
                 continue;
             }
-            data += head;
-            len -= head;
-        } else if (r->helping && (head = claim(r->helping, r->fed_end, len)) < len) {
-            /* The helper's stop is in this chunk: read up to it, then see. */
-            json_feed(r->json, data, head);
-            r->fed_end += head;
-            if ((rc = drain(r)) != 0)
-                return rc < 0 ? -1 : 0;
-            if (stop_here(r))
-                return 0;
             data += head;
             len -= head;
         }
@@ -1663,6 +1496,5 @@ int shp_read(shp_reader *r, in_source *src, sq_error *err)
     r->totals.documents += r->file.documents;
     r->totals.records += r->file.records;
     r->totals.helped += r->file.helped;
-    r->totals.tails += r->file.tails;
     return 0;
 }

@@ -37,8 +37,7 @@ enum {
     NESTED = 1 << 4,         /* an array of objects inside every record, which is skipped */
     COMPACT = 1 << 5,        /* one line */
     LINKS_LAST = 1 << 6,     /* the envelope's "_links" after "results" */
-    BARE_ARRAY = 1 << 7,     /* a v5 array instead of an envelope */
-    NESTED_IDS = 1 << 8      /* an array of objects that start with "id" inside every record */
+    BARE_ARRAY = 1 << 7      /* a v5 array instead of an envelope */
 };
 
 static void record(FILE *f, int i, int opts)
@@ -58,8 +57,6 @@ static void record(FILE *f, int i, int opts)
         fprintf(f, "%s\"endTime\": \"2022-03-%02dT10:%02d:00Z\",", nl, 1 + i % 28, i % 60);
     if (opts & NESTED)
         fprintf(f, "%s\"extra\": [{\"a\": 1}, {\"b\": [{\"c\": 2}, {\"d\": 3}]}],", nl);
-    if (opts & NESTED_IDS)
-        fprintf(f, "%s\"items\": [{\"id\": 1}, {\"id\": 2}],", nl);
     fprintf(f, "%s\"state\": \"Stopped\",%s\"result\": \"%s\",", nl, nl,
             id != i ? "Failed"
             : i % 7 ? "Success"
@@ -302,43 +299,6 @@ Test(split, a_helper_out_of_memory_is_sent_away, .timeout = 120)
     cr_expect_gt(fits_alone, 0);
     cr_expect_gt(sent_away, 0, "the helper never ran out where the table alone fits");
     cr_expect_gt(helped, 0, "the helper never had room enough");
-    free(text);
-}
-
-/* Reading from the start of a big input, the first reader gets to the helper's start long before
- * the helper is done, and takes the rest in halves from it: the tails join up into the same
- * reading. (The helper would have to read 4 MB while the first reader reads 256 KiB to be done
- * first; the reading is tried again should a busy machine do that.) */
-Test(split, the_first_reader_takes_tails_from_a_busy_helper, .timeout = 120)
-{
-    size_t len;
-    char *text = generate(12000, DUPLICATES | ODD_TIMES, &len);
-    reading alone = {0};
-    read_input(&alone, text, len, 0);
-    cr_assert_eq(alone.stats.tails, 0);
-    uint64_t tails = 0;
-    for (int attempt = 0; attempt < 5 && !tails; attempt++) {
-        reading split = {0};
-        read_input(&split, text, len, 1);
-        expect_same(&alone, &split, 1);
-        tails = split.stats.tails;
-        free_reading(&split);
-    }
-    cr_expect_gt(tails, 0, "no tail taken in five readings");
-    free_reading(&alone);
-    free(text);
-}
-
-/* Records holding objects that start with the key records start with: about half of the guessed
- * boundaries, the helper's start and the tails', stand inside a record, and the readers that
- * get there must find out and read on. Read several times, as whether tails are taken depends
- * on the threads' timing. */
-Test(split, guesses_inside_records_are_read_over, .timeout = 120)
-{
-    size_t len;
-    char *text = generate(6000, NESTED_IDS | DUPLICATES, &len);
-    for (int attempt = 0; attempt < 3; attempt++)
-        compare_at_every_share(text, len);
     free(text);
 }
 
