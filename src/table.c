@@ -16,6 +16,9 @@
 #define LARGEST_BLOCK ((size_t)32 << 20)
 #define ID 0             /* ses_text_slot(K_ID): text slots follow the key order, id first */
 #define PREFETCH_AHEAD 8 /* rows of a log, see tbl_add_row() */
+/* Strings of a lent log that map_strings() takes at once: those of about 8,192 rows, the step in
+ * which a split read gives back its log's rows (three plain strings a row). */
+#define MAP_BATCH (3 * 8192)
 /* From this index size on (1 MiB of slots) a probe mostly misses the caches: tbl_prefetch(). */
 #define PREFETCH_MIN_SLOTS (((size_t)1 << 17) - 1)
 
@@ -97,9 +100,11 @@ struct tbl_table {
     } * places;
     size_t places_cap;
 
-    /* A log being merged: its string ids -> those of the table it goes to (0: not yet). */
+    /* A log being merged: its string ids -> those of the table it goes to (0: not yet); the
+     * strings before `mapped` went through map_strings(). */
     uint32_t *xlat;
     size_t xlat_len, xlat_cap;
+    size_t mapped;
 
     size_t mark; /* rows before tbl_begin() */
     size_t mark_duplicates;
@@ -231,7 +236,7 @@ void tbl_clear(tbl_table *t)
     }
     memset(t->str_slots, 0, (t->str_mask + 1) * sizeof *t->str_slots);
     memset(t->row_slots, 0, (t->row_mask + 1) * sizeof *t->row_slots);
-    t->nstrs = t->ninterned = t->nrows = t->duplicates = t->xlat_len = 0;
+    t->nstrs = t->ninterned = t->nrows = t->duplicates = t->xlat_len = t->mapped = 0;
     if (t->memos)
         memset(t->memos, 0, MEMO_BYTES);
     t->mark = t->mark_duplicates = t->nundos = 0;
@@ -607,41 +612,55 @@ static uint32_t translate(tbl_table *dst, tbl_table *src, uint32_t id, int *why)
     return to;
 }
 
-/* Makes room in src->xlat for the strings src added since the last call. When src's text is
- * lent to dst, the strings of plain slots, each owned by one row, go over to dst at once, in one
- * pass instead of one add per row (a row that turns out the same as one dst has leaves its
- * entries unused). 0 or a TBL_ERR_*. */
-static int map_strings(tbl_table *dst, tbl_table *src)
+/* Makes room in src->xlat for the strings src added since the last call. 0 or TBL_ERR_NOMEM. */
+static int size_xlat(tbl_table *src)
 {
-    size_t from = src->xlat_len, old = src->xlat_cap, plain = 0;
+    size_t from = src->xlat_len, old = src->xlat_cap;
     if (mem_grow((void **)&src->xlat, &src->xlat_cap, src->nstrs * sizeof *src->xlat))
         return TBL_ERR_NOMEM;
     account(src, src->xlat_cap, old);
     memset(src->xlat + from, 0, (src->nstrs - from) * sizeof *src->xlat);
     src->xlat_len = src->nstrs;
-    if (src->lent_to != dst)
-        return 0;
-    for (size_t i = from; i < src->nstrs; i++)
-        plain += !src->strs[i].interned;
+    return 0;
+}
+
+/* With src's text lent to dst: the strings of plain slots, each owned by one row, from
+ * src->mapped up to `upto` go over to dst in one pass instead of one add per row (a row that
+ * turns out the same as one dst has leaves its entries unused). In batches, so that dst's
+ * entries grow as the log's rows are given back (tbl_forget_rows()). 0 or a TBL_ERR_*. */
+static int map_strings(tbl_table *dst, tbl_table *src, size_t upto)
+{
+    size_t plain = 0;
+    for (size_t i = src->mapped; i < upto; i++)
+        plain += !src->strs[i].interned && !src->xlat[i];
     int why = dst->nstrs + plain >= UINT32_MAX - 1
                   ? TBL_ERR_LIMIT
                   : grow_array(dst, (void **)&dst->strs, &dst->strs_cap, dst->nstrs + plain,
                                sizeof *dst->strs);
     if (why)
         return why;
-    for (size_t i = from; i < src->nstrs; i++) {
-        if (!src->strs[i].interned) {
+    for (size_t i = src->mapped; i < upto; i++) {
+        if (!src->strs[i].interned && !src->xlat[i]) {
             dst->strs[dst->nstrs++] = src->strs[i];
             src->xlat[i] = (uint32_t)dst->nstrs;
         }
     }
+    src->mapped = upto;
     return 0;
 }
 
 int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
 {
     int why;
-    if (src->xlat_len < src->nstrs && (why = map_strings(dst, src)) != 0)
+    if (src->xlat_len < src->nstrs && (why = size_xlat(src)) != 0)
+        return why;
+    /* The row's id is its first plain string, the others follow it (make_row()); any left
+     * out of a batch are translated one by one below. */
+    uint32_t first = src->rows[r].text[ID];
+    if (src->lent_to == dst && first > src->mapped &&
+        (why = map_strings(
+             dst, src, first - 1 + MAP_BATCH < src->nstrs ? first - 1 + MAP_BATCH : src->nstrs)) !=
+            0)
         return why;
     /* A big table's index is far bigger than the caches: ask for the slot of a row a few ahead
      * now, so that it has arrived by the time that row is added. */
