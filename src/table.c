@@ -307,13 +307,19 @@ static int rehash_strings(tbl_table *t)
     return 0;
 }
 
+/* Room for n more strings (ids stay below UINT32_MAX, the error value): 0 or a TBL_ERR_*. */
+static int grow_strings(tbl_table *t, size_t n)
+{
+    return t->nstrs + n > UINT32_MAX - 1
+               ? TBL_ERR_LIMIT
+               : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + n, sizeof *t->strs);
+}
+
 /* The id of a new copy of s (not null) in the pool, with its hash; UINT32_MAX with *why set
  * when it cannot be kept. */
 static uint32_t add_text(tbl_table *t, sq_str s, uint32_t hash, bool interned, bool copy, int *why)
 {
-    *why = t->nstrs >= UINT32_MAX - 1
-               ? TBL_ERR_LIMIT
-               : grow_array(t, (void **)&t->strs, &t->strs_cap, t->nstrs + 1, sizeof *t->strs);
+    *why = grow_strings(t, 1);
     if (*why)
         return UINT32_MAX;
     /* An empty string needs no bytes, but a non-NULL pointer. */
@@ -625,18 +631,15 @@ static int size_xlat(tbl_table *src)
 }
 
 /* With src's text lent to dst: the strings of plain slots, each owned by one row, from
- * src->mapped up to `upto` go over to dst in one pass instead of one add per row (a row that
- * turns out the same as one dst has leaves its entries unused). In batches, so that dst's
- * entries grow as the log's rows are given back (tbl_forget_rows()). 0 or a TBL_ERR_*. */
-static int map_strings(tbl_table *dst, tbl_table *src, size_t upto)
+ * src->mapped on go over to dst in one pass instead of one add per row (a row that turns out
+ * the same as one dst has leaves its entries unused). A batch at a time, up to MAP_BATCH
+ * strings from string `at`, so that dst's entries grow as the log's rows are given back
+ * (tbl_forget_rows()). 0 or a TBL_ERR_*. */
+static int map_strings(tbl_table *dst, tbl_table *src, size_t at)
 {
-    size_t plain = 0;
-    for (size_t i = src->mapped; i < upto; i++)
-        plain += !src->strs[i].interned && !src->xlat[i];
-    int why = dst->nstrs + plain >= UINT32_MAX - 1
-                  ? TBL_ERR_LIMIT
-                  : grow_array(dst, (void **)&dst->strs, &dst->strs_cap, dst->nstrs + plain,
-                               sizeof *dst->strs);
+    size_t upto = at + MAP_BATCH < src->nstrs ? at + MAP_BATCH : src->nstrs;
+    /* A bound: the batch's interned strings, and any translated already, take no room. */
+    int why = grow_strings(dst, upto - src->mapped);
     if (why)
         return why;
     for (size_t i = src->mapped; i < upto; i++) {
@@ -657,10 +660,7 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     /* The row's id is its first plain string, the others follow it (make_row()); any left
      * out of a batch are translated one by one below. */
     uint32_t first = src->rows[r].text[ID];
-    if (src->lent_to == dst && first > src->mapped &&
-        (why = map_strings(
-             dst, src, first - 1 + MAP_BATCH < src->nstrs ? first - 1 + MAP_BATCH : src->nstrs)) !=
-            0)
+    if (src->lent_to == dst && first > src->mapped && (why = map_strings(dst, src, first - 1)))
         return why;
     /* A big table's index is far bigger than the caches: ask for the slot of a row a few ahead
      * now, so that it has arrived by the time that row is added. */
