@@ -111,7 +111,8 @@ fuzz-smoke: $(FUZZ_BIN)
 # adds a 10 times larger dump (1.2 GB). Its tools are built here, with yajl installed for them
 # alone.
 BENCH_BUILD = $(BUILD)/bench
-BENCH_TOOLS = $(BENCH_BUILD)/gendump $(BENCH_BUILD)/timeit $(BENCH_BUILD)/yajl_count
+BENCH_TOOLS = $(BENCH_BUILD)/gendump $(BENCH_BUILD)/timeit $(BENCH_BUILD)/yajl_count \
+	$(BENCH_BUILD)/fresh
 BENCH_DEPS_OK = $(BENCH_BUILD)/.deps-ok
 BENCH_RUNS ?= 5
 BENCH_BIG ?= 0
@@ -126,6 +127,11 @@ $(BENCH_DEPS_OK): scripts/deps.sh
 $(BENCH_BUILD)/gendump: bench/gendump.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The memory probe gets its memory as the table does: through the mem module.
+$(BENCH_BUILD)/fresh: bench/fresh.c src/mem.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BENCH_BUILD)/yajl_count: BENCH_LDLIBS = -lyajl
 $(BENCH_BUILD)/%: bench/%.c | $(BENCH_DEPS_OK)

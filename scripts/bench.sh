@@ -8,7 +8,9 @@
 # compact rows), and beside jq and the floors of reading (cat) and of inflating (zcat); two
 # sessq -j 1 at once on half of the pages each, what two cores give to work divided perfectly
 # (beside -j 2); and the pretty dump again, each run after a pause, as a single run meets the
-# memory. The dumps are generated once into $BUILD/bench/data and kept. Each command runs once
+# memory. Two probes of the machine itself: two yajl counts at once (the cores, on work without
+# fresh memory), and bench/fresh making as much memory present as the table takes, back to
+# back, two at once and after a pause (the host's supply of memory). The dumps are generated once into $BUILD/bench/data and kept. Each command runs once
 # to fill the page cache, then BENCH_RUNS times, each run right after one of the yardstick, so
 # that load from other processes weighs on both alike. BENCH_BIG=1 adds a 10 times larger dump,
 # to show whether time grows linearly with size. Prints a table and writes it, in Markdown, to
@@ -19,6 +21,8 @@ BUILD=${BUILD:-build}
 RUNS=${BENCH_RUNS:-5}
 BIG=${BENCH_BIG:-0}
 SESSIONS=128000
+PAUSE=3 # seconds of idle before each run of the rows that show a single run's memory
+FRESH_MIB=48 # about what the table of SESSIONS sessions takes (peak RSS of stats -j 1)
 bench=$BUILD/bench
 data=$bench/data
 sessq=$BUILD/sessq
@@ -237,6 +241,27 @@ halves_note() {
         }'
 }
 
+# What the machine itself gives: the two cores on work that needs no fresh memory, and fresh
+# memory on its own.
+machine_note() {
+    awk -F '\t' -v pair="$1" -v fresh="$2" -v idle="$3" -v mib="$4" '
+        $1 == "yajl_count (yardstick)" && $2 == "pretty" { one = $3 }
+        $1 == pair { two = $3 }
+        $1 == fresh { back = $3 }
+        $1 == "two of " fresh " at once" { both = $3 }
+        $1 == fresh ", each run after " idle " s idle" { after = $3 }
+        END {
+            if (one && two)
+                printf "Two cores on work that needs no fresh memory: two yajl_count at once, " \
+                    "each on the whole pretty dump, took %.3f s against %.3f s for one alone, " \
+                    "%.2f times the work per second.\n", two, one, 2 * one / two
+            if (back && both && after)
+                printf "Fresh memory alone: making %d MiB present as the table does (bench/fresh) " \
+                    "took %.1f ms back to back, %.1f ms for two processes at once, and %.1f ms " \
+                    "after %d s idle.\n", mib, back * 1000, both * 1000, after * 1000, idle
+        }'
+}
+
 # Big over small median times for the commands timed on both: linear when they grow as the
 # bytes do. CPU time too, which waiting for a busy core does not blur.
 linearity() {
@@ -301,12 +326,30 @@ if "$sessq" stats --help | grep -Eq -- '(^|[[:space:],])-j([[:space:],]|$)'; the
 else
     note "sessq stats -j: not in 'sessq stats --help' yet, so no -j 1 and -j 2 rows."
 fi
+# What the two cores give work that needs no fresh memory: the yardstick twice at once, each on
+# the whole dump (a ratio of 1 is twice the work in the same time).
+cpu_pair="two of yajl_count at once"
+# shellcheck disable=SC2016 # expanded by the inner shell
+bench_row "$cpu_pair" "pretty, twice" "$((2 * pretty_bytes))" "$pretty" \
+    sh -c '"$0" "$1" >/dev/null & first=$!; "$0" "$1" >/dev/null && wait "$first"' \
+    "$bench/yajl_count" "$pretty"
+# What memory costs by itself: as much as the table of the dump's sessions takes, got as the
+# table gets it, back to back, two at once, and after a pause.
+fresh="fresh (${FRESH_MIB} MiB made present)"
+fresh_bytes=$((FRESH_MIB * 1048576))
+bench_row "$fresh" memory "$fresh_bytes" "$pretty" "$bench/fresh" "$FRESH_MIB"
+# shellcheck disable=SC2016 # expanded by the inner shell
+bench_row "two of $fresh at once" "memory, twice" "$((2 * fresh_bytes))" "$pretty" \
+    sh -c '"$0" "$1" >/dev/null & first=$!; "$0" "$1" >/dev/null && wait "$first"' \
+    "$bench/fresh" "$FRESH_MIB"
 # Memory a process frees goes back to the host of this VM within seconds, and the next process
 # to touch it waits for the host to supply it afresh: back-to-back runs, as above, reuse what
 # the run before freed, while a run after a pause, as a user's mostly is, pays for every page.
-idle=3
+idle=$PAUSE
 bench_row "$stats, each run after ${idle} s idle" pretty "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$pretty"
+bench_row "$fresh, each run after ${idle} s idle" memory "$fresh_bytes" "$pretty" \
+    "$bench/fresh" "$FRESH_MIB"
 idle=0
 bench_row "sessq list -f ndjson" pretty "$pretty_bytes" "$pretty" "$sessq" list -f ndjson "$pretty"
 bench_row "sessq list -f csv" pretty "$pretty_bytes" "$pretty" "$sessq" list -f csv "$pretty"
@@ -351,13 +394,14 @@ if [ "$BIG" = 1 ]; then
 fi
 
 tail -n +2 "$table" | halves_note "$stats -j 1" "$stats -j 2" "${halves:-}" >>"$notes"
+tail -n +2 "$table" | machine_note "$cpu_pair" "$fresh" "$PAUSE" "$FRESH_MIB" >>"$notes"
 
 took=$(($(date +%s) - started))
 title="sessq bench, $(date -u +%Y-%m-%dT%H:%MZ), $("$sessq" --version 2>/dev/null || echo sessq)"
 about="$SESSIONS v6 restore sessions: $sizes. $RUNS timed runs of each, from the page cache. \
 $(nproc) cores, load average $load_before before, $(loadavg) after. Took $took s."
 legend="Median wall and CPU (user + system) time of the runs; MB/s: JSON bytes read (uncompressed \
-for pretty.gz) / median wall, in 10^6 bytes; peak RSS: the largest of the runs; ratio to yajl: \
+for pretty.gz; for the fresh rows, bytes of memory made present) / median wall, in 10^6 bytes; peak RSS: the largest of the runs; ratio to yajl: \
 median wall / median wall of the yardstick runs made between this command's runs, on the same \
 bytes for compact (and big pretty), on pretty for the others."
 {
