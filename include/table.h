@@ -43,6 +43,11 @@ void tbl_clear(tbl_table *t);
 /* Adds row `row` of log `src` to `dst` as tbl_add() would; returns what tbl_add() returns. The
  * log remembers how its text maps to dst's: merge a log into one table only. */
 int tbl_add_row(tbl_table *dst, tbl_table *src, size_t row);
+/* Whether `dst` surely stays within its limit (tbl_set_limit()) while it takes every row of log
+ * `src` with tbl_add_row(), after tbl_take_text(): from an upper bound of what it would grow by,
+ * which can be more than adding the same sessions with tbl_add() grows it (two chains of text
+ * blocks, arrays grown in other steps). */
+bool tbl_can_take(const tbl_table *dst, const tbl_table *src);
 /* Gives the text of log `src` to `dst`: rows that tbl_add_row() adds from `src` to `dst` from
  * now on point at it instead of copying it. `src` may then only give rows to `dst`, and be
  * freed (its text stays with `dst`). Without effect when `dst` holds no text yet. */

@@ -1087,6 +1087,12 @@ static int join_split(shp_reader *r, in_source *src)
         free_split(s);
         return 0;
     }
+    /* Taking its sessions can need more memory than reading them here (tbl_can_take()): near the
+     * limit, reading on alone fits exactly where reading alone fits. */
+    if (!tbl_can_take(r->table, s->log)) {
+        free_split(s);
+        return 0;
+    }
     uint64_t line, column;
     json_position(r->json, &line, &column);
     shp_reader *h = s->reader;

@@ -693,6 +693,41 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     return put_row(dst, slot, hash, &nr);
 }
 
+/* The mask an index of mask + 1 slots grows to as it takes n entries (doubled while half full). */
+static size_t grown_mask(size_t mask, size_t n)
+{
+    while (n * 2 > mask)
+        mask = mask * 2 + 1;
+    return mask;
+}
+
+/* Bytes an array of mem_grow() of `cap` bytes adds to hold `need` bytes. */
+static size_t growth(size_t cap, size_t need) { return mem_next_cap(cap, need) - cap; }
+
+bool tbl_can_take(const tbl_table *dst, const tbl_table *src)
+{
+    if (!dst->limit)
+        return true;
+    /* Without text of its own, dst copies src's text instead of taking its blocks. */
+    if (!dst->blocks && src->blocks)
+        return false;
+    size_t text = 0;
+    for (const block *b = src->blocks; b; b = b->next)
+        text += b->bytes;
+    /* Each of src's strings goes over once; map_strings() asks room for a whole batch, whose
+     * interned strings may have gone over already. */
+    size_t strs = dst->nstrs + src->nstrs + MAP_BATCH, rows = dst->nrows + src->nrows;
+    /* Each row that replaces one of an earlier input keeps the old one (tbl_rollback()). */
+    size_t undos = dst->nundos + (dst->mark ? src->nrows : 0);
+    size_t more = text + growth(dst->strs_cap, strs * sizeof(pooled)) +
+                  growth(dst->rows_cap, rows * sizeof(row)) +
+                  (grown_mask(dst->row_mask, rows) - dst->row_mask) * sizeof(row_slot) +
+                  (grown_mask(dst->str_mask, dst->ninterned + src->ninterned) - dst->str_mask) *
+                      sizeof(uint32_t) +
+                  growth(dst->undos_cap, undos * sizeof(undo));
+    return within_limit(dst, more);
+}
+
 void tbl_take_text(tbl_table *dst, tbl_table *src)
 {
     block *last = src->blocks;

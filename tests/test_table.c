@@ -852,6 +852,73 @@ Test(table, merged_logs_equal_direct_adds)
     tbl_free(log);
 }
 
+/* Session i of `lent_log_sessions`: a unique id and a 100-byte name, so that text blocks fill. */
+static ses_session long_named(int i, char id[32], char name[101])
+{
+    snprintf(id, 32, "id-%d", i);
+    memset(name, 'a' + i % 26, 100);
+    name[100] = '\0';
+    snprintf(name, 12, "%d", i);
+    name[strlen(name)] = ' ';
+    return named(SES_SRC_VB365_RESTORE, id, name);
+}
+
+/* A log taken with its text (a split read) can need more memory than adding its sessions: it
+ * brings a chain of text blocks of its own. tbl_can_take() says when the table surely stays
+ * within its limit; then taking every row never runs out. */
+Test(table, a_log_is_taken_within_the_limit_when_it_can_be)
+{
+    enum { N = 8800 }; /* each half's text just over a doubling of the blocks */
+    char id[32], name[101];
+    tbl_table *unbound = tbl_new();
+    cr_assert_not_null(unbound);
+    for (int i = 0; i < N; i++) {
+        ses_session s = long_named(i, id, name);
+        cr_assert_eq(tbl_add(unbound, &s), TBL_ADDED);
+    }
+    size_t need = tbl_memory(unbound);
+    tbl_free(unbound);
+    int taken = 0, refused = 0, overshoots = 0;
+    for (size_t limit = need / 2; limit <= need * 2; limit += need / 64) {
+        tbl_table *dst = tbl_new(), *log = tbl_new_log(), *direct = tbl_new();
+        cr_assert(dst && log && direct);
+        tbl_set_limit(dst, limit);
+        tbl_set_limit(direct, limit);
+        bool first_fits = true, direct_fits = true;
+        for (int i = 0; i < N; i++) {
+            ses_session s = long_named(i, id, name);
+            direct_fits = direct_fits && tbl_add(direct, &s) >= 0;
+            if (i < N / 2)
+                first_fits = first_fits && tbl_add(dst, &s) >= 0;
+            else
+                cr_assert_eq(tbl_add(log, &s), TBL_ADDED);
+        }
+        if (first_fits) {
+            bool can = tbl_can_take(dst, log), took = true;
+            tbl_take_text(dst, log);
+            for (size_t r = 0; took && r < tbl_count(log); r++) {
+                int rc = tbl_add_row(dst, log, r);
+                cr_assert(rc >= 0 || rc == TBL_ERR_LIMIT, "limit %zu: %d", limit, rc);
+                took = rc >= 0;
+            }
+            cr_expect(!can || took, "limit %zu: said it could take the log, then ran out", limit);
+            cr_expect(!can || tbl_memory(dst) <= limit, "limit %zu: %zu bytes held", limit,
+                      tbl_memory(dst));
+            taken += can;
+            refused += direct_fits && !can;
+            overshoots += direct_fits && !took;
+        }
+        tbl_free(dst);
+        tbl_free(log);
+        tbl_free(direct);
+    }
+    cr_expect_gt(taken, 0, "never could take the log");
+    cr_expect_gt(refused, 0, "never refused where adding fits");
+    cr_expect_gt(overshoots, 0,
+                 "no limit at which adding fits and taking the log does not: the "
+                 "sizes no longer show what tbl_can_take() is for");
+}
+
 /* ---- tbl_find ----------------------------------------------------------------------------- */
 
 static size_t find(ses_source src, const char *id) { return tbl_find(T, src, id, strlen(id)); }
