@@ -706,11 +706,10 @@ static size_t growth(size_t cap, size_t need) { return mem_next_cap(cap, need) -
 
 bool tbl_can_take(const tbl_table *dst, const tbl_table *src)
 {
-    if (!dst->limit)
-        return true;
-    /* Without text of its own, dst copies src's text instead of taking its blocks. */
+    /* Without text of its own, dst copies src's text instead of taking its blocks: that is not
+     * bounded here, so only a table without a limit takes it. */
     if (!dst->blocks && src->blocks)
-        return false;
+        return within_limit(dst, SIZE_MAX);
     size_t text = 0;
     for (const block *b = src->blocks; b; b = b->next)
         text += b->bytes;

@@ -852,7 +852,7 @@ Test(table, merged_logs_equal_direct_adds)
     tbl_free(log);
 }
 
-/* Session i of `lent_log_sessions`: a unique id and a 100-byte name, so that text blocks fill. */
+/* Session i of the test below: a unique id and a 100-byte name, so that text blocks fill. */
 static ses_session long_named(int i, char id[32], char name[101])
 {
     snprintf(id, 32, "id-%d", i);
@@ -912,6 +912,16 @@ Test(table, a_log_is_taken_within_the_limit_when_it_can_be)
         tbl_free(log);
         tbl_free(direct);
     }
+    /* A table without text copies the log's rather than taking its blocks: unbounded here. */
+    tbl_table *empty = tbl_new(), *log = tbl_new_log();
+    cr_assert(empty && log);
+    ses_session s = long_named(0, id, name);
+    cr_assert_eq(tbl_add(log, &s), TBL_ADDED);
+    cr_expect(tbl_can_take(empty, log), "without a limit, anything can be taken");
+    tbl_set_limit(empty, need * 4);
+    cr_expect(!tbl_can_take(empty, log));
+    tbl_free(empty);
+    tbl_free(log);
     cr_expect_gt(taken, 0, "never could take the log");
     cr_expect_gt(refused, 0, "never refused where adding fits");
     cr_expect_gt(overshoots, 0,
