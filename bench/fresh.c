@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "mem.h"
 
@@ -18,7 +17,7 @@ int main(int argc, char **argv)
     char *end = NULL;
     errno = 0;
     unsigned long mib = argc == 2 ? strtoul(argv[1], &end, 10) : 0;
-    if (argc != 2 || !end || *end || errno || mib == 0 || mib > 4096) {
+    if (argc != 2 || *end || errno || mib == 0 || mib > 4096) {
         fprintf(stderr, "usage: fresh MIB (1 to 4096)\n");
         return 64;
     }

@@ -22,6 +22,9 @@ RUNS=${BENCH_RUNS:-5}
 BIG=${BENCH_BIG:-0}
 SESSIONS=128000
 PAUSE=3 # seconds of idle before each run of the rows that show a single run's memory
+# For `sh -c "$TWICE_AT_ONCE" PROGRAM ARGUMENT`: two runs of PROGRAM ARGUMENT at once.
+# shellcheck disable=SC2016 # expanded by the inner shell
+TWICE_AT_ONCE='"$0" "$1" >/dev/null & first=$!; "$0" "$1" >/dev/null && wait "$first"'
 FRESH_MIB=48 # about what the table of SESSIONS sessions takes (peak RSS of stats -j 1)
 bench=$BUILD/bench
 data=$bench/data
@@ -244,12 +247,13 @@ halves_note() {
 # What the machine itself gives: the two cores on work that needs no fresh memory, and fresh
 # memory on its own.
 machine_note() {
-    awk -F '\t' -v pair="$1" -v fresh="$2" -v idle="$3" -v mib="$4" '
+    awk -F '\t' -v pair="$1" -v fresh="$2" -v fresh_pair="$3" -v fresh_idle="$4" -v idle="$5" \
+        -v mib="$6" '
         $1 == "yajl_count (yardstick)" && $2 == "pretty" { one = $3 }
         $1 == pair { two = $3 }
         $1 == fresh { back = $3 }
-        $1 == "two of " fresh " at once" { both = $3 }
-        $1 == fresh ", each run after " idle " s idle" { after = $3 }
+        $1 == fresh_pair { both = $3 }
+        $1 == fresh_idle { after = $3 }
         END {
             if (one && two)
                 printf "Two cores on work that needs no fresh memory: two yajl_count at once, " \
@@ -329,26 +333,24 @@ fi
 # What the two cores give work that needs no fresh memory: the yardstick twice at once, each on
 # the whole dump (a ratio of 1 is twice the work in the same time).
 cpu_pair="two of yajl_count at once"
-# shellcheck disable=SC2016 # expanded by the inner shell
 bench_row "$cpu_pair" "pretty, twice" "$((2 * pretty_bytes))" "$pretty" \
-    sh -c '"$0" "$1" >/dev/null & first=$!; "$0" "$1" >/dev/null && wait "$first"' \
-    "$bench/yajl_count" "$pretty"
+    sh -c "$TWICE_AT_ONCE" "$bench/yajl_count" "$pretty"
 # What memory costs by itself: as much as the table of the dump's sessions takes, got as the
 # table gets it, back to back, two at once, and after a pause.
 fresh="fresh (${FRESH_MIB} MiB made present)"
+fresh_pair="two of $fresh at once"
+fresh_idle="$fresh, each run after ${PAUSE} s idle"
 fresh_bytes=$((FRESH_MIB * 1048576))
 bench_row "$fresh" memory "$fresh_bytes" "$pretty" "$bench/fresh" "$FRESH_MIB"
-# shellcheck disable=SC2016 # expanded by the inner shell
-bench_row "two of $fresh at once" "memory, twice" "$((2 * fresh_bytes))" "$pretty" \
-    sh -c '"$0" "$1" >/dev/null & first=$!; "$0" "$1" >/dev/null && wait "$first"' \
-    "$bench/fresh" "$FRESH_MIB"
+bench_row "$fresh_pair" "memory, twice" "$((2 * fresh_bytes))" "$pretty" \
+    sh -c "$TWICE_AT_ONCE" "$bench/fresh" "$FRESH_MIB"
 # Memory a process frees goes back to the host of this VM within seconds, and the next process
 # to touch it waits for the host to supply it afresh: back-to-back runs, as above, reuse what
 # the run before freed, while a run after a pause, as a user's mostly is, pays for every page.
 idle=$PAUSE
 bench_row "$stats, each run after ${idle} s idle" pretty "$pretty_bytes" "$pretty" \
     "$sessq" stats --by status -f csv "$pretty"
-bench_row "$fresh, each run after ${idle} s idle" memory "$fresh_bytes" "$pretty" \
+bench_row "$fresh_idle" memory "$fresh_bytes" "$pretty" \
     "$bench/fresh" "$FRESH_MIB"
 idle=0
 bench_row "sessq list -f ndjson" pretty "$pretty_bytes" "$pretty" "$sessq" list -f ndjson "$pretty"
@@ -394,7 +396,7 @@ if [ "$BIG" = 1 ]; then
 fi
 
 tail -n +2 "$table" | halves_note "$stats -j 1" "$stats -j 2" "${halves:-}" >>"$notes"
-tail -n +2 "$table" | machine_note "$cpu_pair" "$fresh" "$PAUSE" "$FRESH_MIB" >>"$notes"
+tail -n +2 "$table" | machine_note "$cpu_pair" "$fresh" "$fresh_pair" "$fresh_idle" "$PAUSE" "$FRESH_MIB" >>"$notes"
 
 took=$(($(date +%s) - started))
 title="sessq bench, $(date -u +%Y-%m-%dT%H:%MZ), $("$sessq" --version 2>/dev/null || echo sessq)"

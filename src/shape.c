@@ -494,12 +494,19 @@ static bool collector_put(collector *c, field f, vkind kind, const char *p, size
     return copy_value(c, &c->f[f], (uint8_t)kind, p, n);
 }
 
+/* Copies value f (not absent) of `from` to the end of the buffer of `to` (`from` itself, or
+ * another collector), as value f of `to`. */
+static bool copy_field(collector *to, const collector *from, int f)
+{
+    const slot *s = &from->f[f];
+    return copy_value(to, &to->f[f], s->kind, value_of(from, s), s->len);
+}
+
 /* Copies the values that stand in the chunk into the buffer: before the chunk is read over. */
 static bool keep_values(collector *c)
 {
     for (int f = 0; f < NFIELDS; f++)
-        if (c->f[f].in_chunk &&
-            !copy_value(c, &c->f[f], c->f[f].kind, value_of(c, &c->f[f]), c->f[f].len))
+        if (c->f[f].in_chunk && !copy_field(c, c, f))
             return false;
     return true;
 }
@@ -773,8 +780,7 @@ static int defer_record(shp_reader *r, const collector *c)
     d->buf = NULL;
     d->len = d->cap = 0;
     for (int f = 0; f < NFIELDS; f++)
-        if (c->f[f].kind != V_ABSENT &&
-            !copy_value(d, &d->f[f], c->f[f].kind, value_of(c, &c->f[f]), c->f[f].len)) {
+        if (c->f[f].kind != V_ABSENT && !copy_field(d, c, f)) {
             free(d->buf);
             return fail_nomem(r);
         }
@@ -1081,15 +1087,10 @@ static int join_split(shp_reader *r, in_source *src)
     }
     pthread_join(s->thread, NULL);
     r->split = NULL;
-    /* The helper ran out of the memory this reader leaves it: reading on alone, this reader
-     * either fits or fails where reading alone fails. */
-    if (s->failed && s->err.code == SHP_ERR_LIMIT) {
-        free_split(s);
-        return 0;
-    }
-    /* Taking its sessions can need more memory than reading them here (tbl_can_take()): near the
-     * limit, reading on alone fits exactly where reading alone fits. */
-    if (!tbl_can_take(r->table, s->log)) {
+    /* The helper ran out of the memory this reader leaves it, or taking its sessions might go
+     * over the limit (tbl_can_take()): reading on alone, this reader either fits or fails where
+     * reading alone fails. */
+    if ((s->failed && s->err.code == SHP_ERR_LIMIT) || !tbl_can_take(r->table, s->log)) {
         free_split(s);
         return 0;
     }

@@ -693,6 +693,15 @@ int tbl_add_row(tbl_table *dst, tbl_table *src, size_t r)
     return put_row(dst, slot, hash, &nr);
 }
 
+/* The bytes of the text blocks from b on. */
+static size_t chain_bytes(const block *b)
+{
+    size_t bytes = 0;
+    for (; b; b = b->next)
+        bytes += b->bytes;
+    return bytes;
+}
+
 /* The mask an index of mask + 1 slots grows to as it takes n entries (doubled while half full). */
 static size_t grown_mask(size_t mask, size_t n)
 {
@@ -710,15 +719,12 @@ bool tbl_can_take(const tbl_table *dst, const tbl_table *src)
      * bounded here, so only a table without a limit takes it. */
     if (!dst->blocks && src->blocks)
         return within_limit(dst, SIZE_MAX);
-    size_t text = 0;
-    for (const block *b = src->blocks; b; b = b->next)
-        text += b->bytes;
     /* Each of src's strings goes over once; map_strings() asks room for a whole batch, whose
      * interned strings may have gone over already. */
     size_t strs = dst->nstrs + src->nstrs + MAP_BATCH, rows = dst->nrows + src->nrows;
     /* Each row that replaces one of an earlier input keeps the old one (tbl_rollback()). */
     size_t undos = dst->nundos + (dst->mark ? src->nrows : 0);
-    size_t more = text + growth(dst->strs_cap, strs * sizeof(pooled)) +
+    size_t more = chain_bytes(src->blocks) + growth(dst->strs_cap, strs * sizeof(pooled)) +
                   growth(dst->rows_cap, rows * sizeof(row)) +
                   (grown_mask(dst->row_mask, rows) - dst->row_mask) * sizeof(row_slot) +
                   (grown_mask(dst->str_mask, dst->ninterned + src->ninterned) - dst->str_mask) *
@@ -732,12 +738,9 @@ void tbl_take_text(tbl_table *dst, tbl_table *src)
     block *last = src->blocks;
     if (!last || !dst->blocks)
         return;
-    size_t bytes = 0;
-    for (;; last = last->next) {
-        bytes += last->bytes;
-        if (!last->next)
-            break;
-    }
+    size_t bytes = chain_bytes(src->blocks);
+    while (last->next)
+        last = last->next;
     /* Behind dst's current block, which keeps filling. */
     last->next = dst->blocks->next;
     dst->blocks->next = src->blocks;

@@ -856,10 +856,9 @@ Test(table, merged_logs_equal_direct_adds)
 static ses_session long_named(int i, char id[32], char name[101])
 {
     snprintf(id, 32, "id-%d", i);
-    memset(name, 'a' + i % 26, 100);
+    int k = snprintf(name, 101, "%d ", i);
+    memset(name + k, 'a' + i % 26, (size_t)(100 - k));
     name[100] = '\0';
-    snprintf(name, 12, "%d", i);
-    name[strlen(name)] = ' ';
     return named(SES_SRC_VB365_RESTORE, id, name);
 }
 
